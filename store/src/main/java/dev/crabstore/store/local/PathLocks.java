@@ -1,0 +1,75 @@
+package dev.crabstore.store.local;
+
+import dev.crabstore.core.path.StorePath;
+import dev.crabstore.store.StoreIOException;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Per-path exclusive locks that hold across threads and processes, so that one builder makes a path while the
+ * others wait for it (as Nix's per-output locks do). A process that dies releases its locks with its file
+ * descriptors; lock files stay behind empty, which is harmless.
+ */
+public final class PathLocks {
+    private final Path dir;
+    private final ConcurrentHashMap<String, ReentrantLock> inProcess = new ConcurrentHashMap<>();
+
+    public PathLocks(Path dir) {
+        this.dir = dir;
+    }
+
+    /** Blocks until this process holds the lock of {@code path}. */
+    public PathLock lock(StorePath path) {
+        ReentrantLock local = inProcess.computeIfAbsent(path.hashPart(), k -> new ReentrantLock());
+        local.lock();
+        try {
+            Files.createDirectories(dir);
+            FileChannel ch = FileChannel.open(dir.resolve(path.hashPart() + ".lock"), StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE);
+            try {
+                FileLock fl = ch.lock();
+                return new PathLock(local, ch, fl);
+            } catch (IOException | RuntimeException e) {
+                ch.close();
+                throw e;
+            }
+        } catch (IOException e) {
+            local.unlock();
+            throw new StoreIOException("cannot lock " + path, e);
+        } catch (RuntimeException e) {
+            local.unlock();
+            throw e;
+        }
+    }
+
+    /** A held lock; closing releases it. */
+    public static final class PathLock implements AutoCloseable {
+        private final ReentrantLock local;
+        private final FileChannel channel;
+        private final FileLock fileLock;
+
+        PathLock(ReentrantLock local, FileChannel channel, FileLock fileLock) {
+            this.local = local;
+            this.channel = channel;
+            this.fileLock = fileLock;
+        }
+
+        @Override
+        public void close() {
+            try {
+                fileLock.release();
+                channel.close();
+            } catch (IOException e) {
+                throw new StoreIOException("cannot release a path lock", e);
+            } finally {
+                local.unlock();
+            }
+        }
+    }
+}
