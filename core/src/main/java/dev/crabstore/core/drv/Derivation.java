@@ -2,6 +2,8 @@ package dev.crabstore.core.drv;
 
 import dev.crabstore.core.InvalidFormatException;
 import dev.crabstore.core.hash.Hash;
+import dev.crabstore.core.hash.HashAlgorithm;
+import dev.crabstore.core.path.ContentAddressMethod;
 import dev.crabstore.core.path.ContentAddress;
 import dev.crabstore.core.path.StoreDir;
 import dev.crabstore.core.path.StorePath;
@@ -315,6 +317,11 @@ public record Derivation(
          */
         public Derivation buildFixedOutput(StoreDir storeDir, ContentAddress ca) {
             return OutputPaths.fixedOutput(build(), storeDir, ca);
+        }
+
+        /** Floating content-addressed outputs (experimental in Nix); their env vars hold placeholders. */
+        public Derivation buildFloating(ContentAddressMethod method, HashAlgorithm algorithm) {
+            return OutputPaths.floating(build(), method, algorithm);
         }
 
         private String require(String v, String what) {

@@ -22,6 +22,7 @@ public final class DerivationHasher {
     private final StoreDir storeDir;
     private final Function<StorePath, Derivation> resolver;
     private final Map<StorePath, Hash> memo = new HashMap<>();
+    private final Map<StorePath, Boolean> deferredMemo = new HashMap<>();
 
     /**
      * @param resolver gives the derivation stored at a {@code .drv} path (the planner's in-memory map, or a store
@@ -73,14 +74,49 @@ public final class DerivationHasher {
         if (h != null) {
             return h;
         }
+        h = hashModulo(resolve(drvPath), false);
+        memo.put(drvPath, h);
+        return h;
+    }
+
+    /**
+     * True when the derivation's output paths cannot be known before building: it has floating content-addressed
+     * (or deferred) outputs, or depends, directly or not, on such a derivation. Nix then leaves the outputs of a
+     * would-be input-addressed derivation deferred.
+     */
+    public boolean isDeferred(Derivation d) {
+        DerivationOutput first = d.outputs().values().iterator().next();
+        if (first instanceof DerivationOutput.Fixed) {
+            return false;
+        }
+        if (first instanceof DerivationOutput.CaFloating || first instanceof DerivationOutput.Deferred) {
+            return true;
+        }
+        return dependsOnDeferred(d);
+    }
+
+    /** True when some input derivation is {@linkplain #isDeferred(Derivation) deferred}. */
+    public boolean dependsOnDeferred(Derivation d) {
+        for (StorePath input : d.inputDrvs().keySet()) {
+            Boolean known = deferredMemo.get(input);
+            if (known == null) {
+                known = isDeferred(resolve(input));
+                deferredMemo.put(input, known);
+            }
+            if (known) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private Derivation resolve(StorePath drvPath) {
         Derivation d = resolver.apply(drvPath);
         if (d == null) {
             throw new InvalidDerivationException("input derivation " + storeDir.print(drvPath)
                     + " is unknown to the hasher's resolver");
         }
-        h = hashModulo(d, false);
-        memo.put(drvPath, h);
-        return h;
+        return d;
     }
 
     /** The path a fixed output must have: computed from its content address and the derivation name. */

@@ -1,6 +1,7 @@
 package dev.crabstore.core.drv;
 
 import dev.crabstore.core.hash.Hash;
+import dev.crabstore.core.hash.HashAlgorithm;
 import dev.crabstore.core.path.ContentAddress;
 import dev.crabstore.core.path.ContentAddressMethod;
 import dev.crabstore.core.path.StoreDir;
@@ -24,6 +25,10 @@ public final class OutputPaths {
     public static Derivation inputAddressed(Derivation draft, DerivationHasher hasher) {
         StoreDir storeDir = hasher.storeDir();
         Derivation masked = masked(draft);
+        if (hasher.dependsOnDeferred(masked)) {
+            // As Nix: an input with floating CA outputs makes every output deferred (env value stays "").
+            return masked;
+        }
         Hash h = hasher.hashModulo(masked, true);
         Derivation.Builder b = masked.toBuilder();
         for (String id : masked.outputs().keySet()) {
@@ -79,6 +84,26 @@ public final class OutputPaths {
     }
 
     /**
+     * A floating content-addressed derivation (Nix's experimental {@code __contentAddressed}): each output is
+     * {@code (id,"","<r:?><algo>","")} and its env var holds {@link #hashPlaceholder}; env {@code outputHashMode}
+     * and {@code outputHashAlgo} are added unless present.
+     */
+    public static Derivation floating(Derivation draft, ContentAddressMethod method, HashAlgorithm algorithm) {
+        Derivation.Builder b = draft.toBuilder();
+        for (String id : draft.outputs().keySet()) {
+            b.output(id, new DerivationOutput.CaFloating(method, algorithm));
+            b.env(id, hashPlaceholder(id));
+        }
+        if (!draft.env().containsKey("outputHashMode")) {
+            b.env("outputHashMode", method == ContentAddressMethod.NAR ? "recursive" : "flat");
+        }
+        if (!draft.env().containsKey("outputHashAlgo")) {
+            b.env("outputHashAlgo", algorithm.nixName());
+        }
+        return b.build();
+    }
+
+    /**
      * Checks that every output path is the one Nix would compute, and that the env var named after each output
      * holds it; throws {@link InvalidDerivationException} naming the first wrong output. Floating and deferred
      * outputs have no path to check.
@@ -115,5 +140,18 @@ public final class OutputPaths {
      */
     public static String hashPlaceholder(String outputName) {
         return "/" + Hash.sha256("nix-output:" + outputName).toNix32();
+    }
+
+    /**
+     * The placeholder for an output of an input derivation whose path is not known yet (floating CA or deferred):
+     * {@code "/" + nix32(sha256("nix-upstream-output:" + drvHashPart + ":" + outputPathName))}.
+     */
+    public static String upstreamPlaceholder(StorePath drvPath, String outputName) {
+        if (!drvPath.isDerivation()) {
+            throw new InvalidDerivationException(drvPath + " is not a .drv path");
+        }
+        String drvName = drvPath.name().substring(0, drvPath.name().length() - ".drv".length());
+        return "/" + Hash.sha256("nix-upstream-output:" + drvPath.hashPart() + ":"
+                + Derivation.outputPathName(drvName, outputName)).toNix32();
     }
 }

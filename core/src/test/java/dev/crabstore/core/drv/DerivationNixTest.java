@@ -107,6 +107,22 @@ class DerivationNixTest {
 
     /** Compares our derivation bound to {@code attr} with Nix's: drvPath, outPaths, and the written .drv bytes. */
     void assertMatchesNix(String attr, Derivation ours) throws IOException {
+        if (!ours.outputPaths().isEmpty()) {
+            assertPathsMatchNix(attr, ours);
+        }
+        Path inst = exprFile(attr);
+        StorePath drvPath = ours.drvPath(SD);
+        String printed = nix.runOkText("nix-instantiate", "--extra-experimental-features", "ca-derivations",
+                "--store", nix.localStore(), inst.toString());
+        assertTrue(printed.endsWith(SD.print(drvPath)), printed);
+        byte[] written = Files.readAllBytes(nix.localStoreRealDir().resolve(drvPath.baseName()));
+        assertArrayEquals(ours.render(SD).getBytes(StandardCharsets.UTF_8), written,
+                attr + ": ours\n" + ours.render(SD) + "\nnix\n" + new String(written, StandardCharsets.UTF_8));
+        assertEquals(ours, AtermParser.parse(new String(written, StandardCharsets.UTF_8), SD, drvPath.baseName()));
+        OutputPaths.verify(ours, hasher, attr);
+    }
+
+    private void assertPathsMatchNix(String attr, Derivation ours) throws IOException {
         Path eval = exprFile("[ " + attr + ".drvPath ] ++ map (o: " + attr + ".${o}.outPath) (" + attr + ".outputs or [ \"out\" ])");
         String json = nix.runOkText("nix-instantiate", "--readonly-mode", "--store", nix.dummyStore(), "--eval",
                 "--strict", "--json", eval.toString());
@@ -119,15 +135,6 @@ class DerivationNixTest {
         Set<String> ourOuts = new HashSet<>();
         ours.outputPaths().values().forEach(p -> ourOuts.add(SD.print(p)));
         assertEquals(ourOuts, new HashSet<>(nixPaths.subList(1, nixPaths.size())), attr + " output paths");
-
-        Path inst = exprFile(attr);
-        String printed = nix.runOkText("nix-instantiate", "--store", nix.localStore(), inst.toString());
-        assertTrue(printed.endsWith(SD.print(drvPath)), printed);
-        byte[] written = Files.readAllBytes(nix.localStoreRealDir().resolve(drvPath.baseName()));
-        assertArrayEquals(ours.render(SD).getBytes(StandardCharsets.UTF_8), written,
-                attr + ": ours\n" + ours.render(SD) + "\nnix\n" + new String(written, StandardCharsets.UTF_8));
-        assertEquals(ours, AtermParser.parse(new String(written, StandardCharsets.UTF_8), SD, drvPath.baseName()));
-        OutputPaths.verify(ours, hasher, attr);
     }
 
     static final String SYS = "system = \"x86_64-linux\"; builder = \"/bin/sh\"; ";
@@ -229,5 +236,26 @@ class DerivationNixTest {
         assertMatchesNix("lib", lib);
         assertMatchesNix("mid", mid);
         assertMatchesNix("top", top);
+    }
+
+    /**
+     * Floating content-addressed outputs (Nix's experimental ca-derivations) carry hash placeholders, and a
+     * derivation depending on one gets deferred outputs and an upstream placeholder for the input's output.
+     */
+    @Test
+    void floatingContentAddressedAndDeferred() throws IOException {
+        Derivation ca = base("ca").outputs("out", "dev").args("-c", "echo > $out")
+                .buildFloating(ContentAddressMethod.NAR, HashAlgorithm.SHA256);
+        StorePath caDrv = bind("ca", "derivation { name = \"ca\"; " + SYS + "args = [ \"-c\" \"echo > $out\" ]; "
+                + "__contentAddressed = true; outputHashMode = \"recursive\"; outputHashAlgo = \"sha256\"; "
+                + "outputs = [ \"out\" \"dev\" ]; }", ca);
+        assertTrue(hasher.isDeferred(ca));
+        Derivation dep = base("dep").args("-c", "echo > $out").inputDrv(caDrv, "dev")
+                .env("x", OutputPaths.upstreamPlaceholder(caDrv, "dev")).buildInputAddressed(hasher);
+        assertTrue(dep.outputs().get("out") instanceof DerivationOutput.Deferred);
+        assertEquals("", dep.env().get("out"));
+        bind("dep", "derivation { name = \"dep\"; " + SYS + "args = [ \"-c\" \"echo > $out\" ]; x = ca.dev; }", dep);
+        assertMatchesNix("ca", ca);
+        assertMatchesNix("dep", dep);
     }
 }
