@@ -23,6 +23,7 @@ public final class DerivationHasher {
     private final Function<StorePath, Derivation> resolver;
     private final Map<StorePath, Hash> memo = new HashMap<>();
     private final Map<StorePath, Boolean> deferredMemo = new HashMap<>();
+    private final Map<StorePath, Derivation> resolved = new HashMap<>();
 
     /**
      * @param resolver gives the derivation stored at a {@code .drv} path (the planner's in-memory map, or a store
@@ -110,12 +111,18 @@ public final class DerivationHasher {
         return false;
     }
 
+    /** Asks the resolver at most once per path (it may read files). */
     private Derivation resolve(StorePath drvPath) {
-        Derivation d = resolver.apply(drvPath);
+        Derivation d = resolved.get(drvPath);
+        if (d != null) {
+            return d;
+        }
+        d = resolver.apply(drvPath);
         if (d == null) {
             throw new InvalidDerivationException("input derivation " + storeDir.print(drvPath)
                     + " is unknown to the hasher's resolver");
         }
+        resolved.put(drvPath, d);
         return d;
     }
 
