@@ -24,7 +24,7 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
-/** {@code crabstore drv show FILE.drv}: prints a derivation as JSON, in the shape of {@code nix show-derivation}. */
+/** {@code crabstore drv show FILE.drv}: prints a derivation as JSON, as {@code nix show-derivation} prints it. */
 @Command(name = "show", mixinStandardHelpOptions = true,
         description = "Print a .drv file as JSON, like 'nix show-derivation'.")
 public final class DrvShowCommand implements Runnable {
@@ -45,7 +45,7 @@ public final class DrvShowCommand implements Runnable {
         JsonMapper mapper = JsonMapper.builder().build();
         ObjectNode root = mapper.createObjectNode();
         root.set(sd.print(d.drvPath(sd)), toJson(mapper, d, sd));
-        spec.commandLine().getOut().println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(root));
+        spec.commandLine().getOut().println(NixStyleJson.print(root));
         spec.commandLine().getOut().flush();
     }
 

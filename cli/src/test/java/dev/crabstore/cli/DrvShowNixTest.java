@@ -32,7 +32,7 @@ class DrvShowNixTest {
                 + " outputHashAlgo = \"sha256\"; outputs = [ \"out\" \"dev\" ]; };\n"
                 + "  dep = derivation { name = \"dep\"; " + sys + "x = ca.dev; };\n"
                 + "  multi = derivation { name = \"multi\"; " + sys + "outputs = [ \"out\" \"lib\" ]; f = fod;"
-                + " s = builtins.toFile \"t.txt\" \"ü\\n\"; FOO = \"a\\\"b\\\\c\\nd\\te\"; args = [ \"-c\" \"x\" ]; };\n"
+                + " s = builtins.toFile \"t.txt\" \"ü\\n\"; FOO = \"a\\\"b\\\\c\\nd\\te\u0001\u001f\u007f€😀\"; args = [ \"-c\" \"x\" ]; };\n"
                 + "in [ dep multi ]\n";
         Path file = tmp.resolve("e.nix");
         Files.writeString(file, expr, StandardCharsets.UTF_8);
@@ -54,6 +54,10 @@ class DrvShowNixTest {
             cl.setOut(new PrintWriter(out));
             assertEquals(0, cl.execute("drv", "show", real.toString()));
             assertEquals(nixJson.get(drv), json.readTree(out.toString()).get(drv), drv);
+            // Not only the same JSON: the same text, so the two outputs can be diffed.
+            String nixText = nix.run("nix", "--extra-experimental-features", "ca-derivations", "show-derivation",
+                    "--store", nix.localStore(), drv).assertOk().stdoutText();
+            assertEquals(nixText, out.toString(), drv);
         }
     }
 }
