@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
         description = "A Nix-style derivation builder for Rust crate graphs.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            DrvCommand.class,
         })
 public final class CrabstoreCommand implements Runnable {
     @CommandLine.Spec
