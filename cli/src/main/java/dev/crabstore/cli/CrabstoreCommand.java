@@ -10,6 +10,9 @@ import picocli.CommandLine.Command;
         subcommands = {
             CommandLine.HelpCommand.class,
             DrvCommand.class,
+            HashCommand.class,
+            NarCommand.class,
+            StoreCommand.class,
         })
 public final class CrabstoreCommand implements Runnable {
     @CommandLine.Spec
@@ -20,8 +23,12 @@ public final class CrabstoreCommand implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "missing command");
     }
 
-    public static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new CrabstoreCommand());
+    public static CommandLine commandLine(CliContext context) {
+        CommandLine cl = new CommandLine(new CrabstoreCommand(), new ContextFactory(context));
+        cl.setOut(new java.io.PrintWriter(new java.io.OutputStreamWriter(context.out(),
+                java.nio.charset.StandardCharsets.UTF_8), true));
+        cl.setErr(new java.io.PrintWriter(new java.io.OutputStreamWriter(context.err(),
+                java.nio.charset.StandardCharsets.UTF_8), true));
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
             if (ex instanceof CrabstoreException ce) {
                 cmd.getErr().println("error: " + ex.getMessage());

@@ -1,17 +1,26 @@
 package dev.crabstore.cli;
 
-import picocli.CommandLine;
+import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
 
 /** Entry point: parses the command line and maps typed errors to exit codes. */
 public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        PrintStream out = new PrintStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16),
+                false);
+        int code = run(new CliContext(System.in, out, System.err, System.getenv()), args);
+        out.flush();
+        System.exit(code);
     }
 
     /** Runs one command in-process; tests call this. */
-    public static int run(String... args) {
-        return CrabstoreCommand.commandLine().execute(args);
+    public static int run(CliContext context, String... args) {
+        int code = CrabstoreCommand.commandLine(context).execute(args);
+        context.out().flush();
+        return code;
     }
 }

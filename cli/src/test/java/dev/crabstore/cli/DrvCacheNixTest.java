@@ -117,7 +117,7 @@ class DrvCacheNixTest {
     static String drvShow(Path file) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        var cl = CrabstoreCommand.commandLine();
+        var cl = CrabstoreCommand.commandLine(CliContext.system());
         cl.setOut(new PrintWriter(out));
         cl.setErr(new PrintWriter(err));
         int rc = cl.execute("drv", "show", file.toString());
@@ -189,7 +189,7 @@ class DrvCacheNixTest {
     @Test
     void drvShowErrors() throws IOException {
         StringWriter err = new StringWriter();
-        var cl = CrabstoreCommand.commandLine();
+        var cl = CrabstoreCommand.commandLine(CliContext.system());
         cl.setErr(new PrintWriter(err));
         cl.setOut(new PrintWriter(new StringWriter()));
         assertEquals(2, cl.execute("drv", "show", tmp.resolve("missing.drv").toString()));

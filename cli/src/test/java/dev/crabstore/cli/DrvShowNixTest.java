@@ -50,7 +50,7 @@ class DrvShowNixTest {
         for (String drv : drvs) {
             Path real = nix.localStoreRealDir().resolve(drv.substring(drv.lastIndexOf('/') + 1));
             StringWriter out = new StringWriter();
-            var cl = CrabstoreCommand.commandLine();
+            var cl = CrabstoreCommand.commandLine(CliContext.system());
             cl.setOut(new PrintWriter(out));
             assertEquals(0, cl.execute("drv", "show", real.toString()));
             assertEquals(nixJson.get(drv), json.readTree(out.toString()).get(drv), drv);

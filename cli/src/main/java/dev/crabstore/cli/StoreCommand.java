@@ -1,0 +1,8 @@
+package dev.crabstore.cli;
+
+import picocli.CommandLine.Command;
+
+/** {@code crabstore store …}: the local store. */
+@Command(name = "store", mixinStandardHelpOptions = true, description = "Work with the store.",
+        subcommands = {StoreAddCommand.class})
+public final class StoreCommand extends CommandGroup {}
