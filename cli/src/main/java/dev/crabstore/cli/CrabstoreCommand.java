@@ -1,20 +1,22 @@
 package dev.crabstore.cli;
 
 import dev.crabstore.core.CrabstoreException;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The root command; each subcommand lives in its own class and is registered here. */
+/** The root command; each subcommand lives in its own class and is listed in {@link #COMMANDS}. */
 @Command(name = "crabstore", mixinStandardHelpOptions = true, version = "crabstore 0.1.0",
         description = "A Nix-style derivation builder for Rust crate graphs.",
-        subcommands = {
-            CommandLine.HelpCommand.class,
+        subcommands = {CommandLine.HelpCommand.class})
+public final class CrabstoreCommand implements Runnable {
+    /** Every top-level command, in the order help lists them. */
+    static final List<Class<?>> COMMANDS = List.of(
             DrvCommand.class,
             HashCommand.class,
             NarCommand.class,
-            StoreCommand.class,
-        })
-public final class CrabstoreCommand implements Runnable {
+            StoreCommand.class);
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -24,7 +26,26 @@ public final class CrabstoreCommand implements Runnable {
     }
 
     public static CommandLine commandLine(CliContext context) {
-        CommandLine cl = new CommandLine(new CrabstoreCommand(), new ContextFactory(context));
+        return commandLine(context, null);
+    }
+
+    /**
+     * The command line for a run whose first argument is {@code first}. Building picocli's model of a command costs
+     * reflection over all its options, so when {@code first} names a command only that one is registered; help and
+     * unknown commands get all of them.
+     */
+    public static CommandLine commandLine(CliContext context, String first) {
+        ContextFactory factory = new ContextFactory(context);
+        CommandLine cl = new CommandLine(new CrabstoreCommand(), factory);
+        Class<?> only = null;
+        for (Class<?> c : COMMANDS) {
+            if (c.getAnnotation(Command.class).name().equals(first)) {
+                only = c;
+            }
+        }
+        for (Class<?> c : only != null ? List.<Class<?>>of(only) : COMMANDS) {
+            cl.addSubcommand(new CommandLine(c, factory));
+        }
         cl.setOut(new java.io.PrintWriter(new java.io.OutputStreamWriter(context.out(),
                 java.nio.charset.StandardCharsets.UTF_8), true));
         cl.setErr(new java.io.PrintWriter(new java.io.OutputStreamWriter(context.err(),

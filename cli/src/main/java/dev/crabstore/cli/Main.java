@@ -19,7 +19,11 @@ public final class Main {
 
     /** Runs one command in-process; tests call this. */
     public static int run(CliContext context, String... args) {
-        int code = CrabstoreCommand.commandLine(context).execute(args);
+        int fast = FastPath.tryRun(context, args);
+        if (fast >= 0) {
+            return fast;
+        }
+        int code = CrabstoreCommand.commandLine(context, args.length > 0 ? args[0] : null).execute(args);
         context.out().flush();
         return code;
     }

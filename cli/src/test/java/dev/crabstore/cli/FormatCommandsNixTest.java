@@ -35,6 +35,24 @@ class FormatCommandsNixTest {
     }
 
     @Test
+    void narDumpThroughTheFullCommandLineToo() {
+        // "--" keeps the invocation off the fast path.
+        assertArrayEquals(nix.runOk("nix-store", "--dump", tree.toString()),
+                CliRun.run("nar", "dump", "--", tree.toString()).assertOk().stdout());
+    }
+
+    @Test
+    void narDumpOfAMissingPathWritesNothing() {
+        for (String[] args : new String[][] {{"nar", "dump", dir.resolve("missing").toString()},
+                {"nar", "dump", "--", dir.resolve("missing").toString()}}) {
+            CliRun r = CliRun.run(args);
+            assertEquals(1, r.exitCode());
+            assertEquals(0, r.stdout().length, "no partial NAR on stdout");
+            assertTrue(r.stderr().contains("does not exist"), r.stderr());
+        }
+    }
+
+    @Test
     void narRestoreOfNixDumpRoundTrips() {
         byte[] nar = nix.runOk("nix-store", "--dump", tree.toString());
         Path out = dir.resolve("restored");
