@@ -1,0 +1,206 @@
+package dev.crabstore.store.local;
+
+import dev.crabstore.core.hash.Hash;
+import dev.crabstore.core.hash.HashAlgorithm;
+import dev.crabstore.core.hash.HashingOutputStream;
+import dev.crabstore.core.path.ContentAddress;
+import dev.crabstore.core.path.ContentAddressMethod;
+import dev.crabstore.core.path.ReferenceScanner;
+import dev.crabstore.core.path.StoreDir;
+import dev.crabstore.core.path.StorePath;
+import dev.crabstore.core.store.PathInfo;
+import dev.crabstore.store.StoreIOException;
+import dev.crabstore.store.nar.NarDigest;
+import dev.crabstore.store.nar.NarDumper;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Predicate;
+
+/**
+ * The local store: immutable paths under {@link StoreHome#realStoreDir()}, valid when the database says so.
+ * Every way into the store ends in {@link #commit}: canonicalise, hash and scan the finished tree, rename it into
+ * place, then commit its row, so a crash leaves either nothing or a valid path. Thread-safe; several processes may
+ * share one store (per-path locks and SQLite serialise them).
+ */
+public final class LocalStore implements AutoCloseable {
+    private final StoreHome home;
+    private final StoreDatabase db;
+    private final PathLocks locks;
+    private final Clock clock;
+
+    private LocalStore(StoreHome home, StoreDatabase db, Clock clock) {
+        this.home = home;
+        this.db = db;
+        this.locks = new PathLocks(home.locksDir());
+        this.clock = clock;
+    }
+
+    public static LocalStore open(StoreHome home, Clock clock) {
+        try {
+            Files.createDirectories(home.realStoreDir());
+            Files.createDirectories(home.tempDir());
+        } catch (IOException e) {
+            throw new StoreIOException("cannot create the store at " + home.root(), e);
+        }
+        return new LocalStore(home, StoreDatabase.open(home.databaseFile()), clock);
+    }
+
+    public StoreHome home() {
+        return home;
+    }
+
+    public StoreDir storeDir() {
+        return home.storeDir();
+    }
+
+    /** Where the files of {@code p} are on this machine. */
+    public Path realPath(StorePath p) {
+        return home.realStoreDir().resolve(p.baseName());
+    }
+
+    public boolean isValid(StorePath p) {
+        return db.isValid(p);
+    }
+
+    public Optional<PathInfo> query(StorePath p) {
+        return db.query(p);
+    }
+
+    public StoreDatabase database() {
+        return db;
+    }
+
+    public PathLocks locks() {
+        return locks;
+    }
+
+    /** A fresh directory under the store's temp dir, on the same file system as the store. */
+    public Path newTempDir(String label) {
+        try {
+            return Files.createTempDirectory(home.tempDir(), StorePath.sanitizeName(label) + "-");
+        } catch (IOException e) {
+            throw new StoreIOException("cannot create a temp dir in " + home.tempDir(), e);
+        }
+    }
+
+    /**
+     * Adds a file or tree by content, as {@code nix store add-path} does: the path is the source path of its NAR
+     * hash. Entries for which {@code include} is false are left out (e.g. {@code target/} and VCS dirs).
+     */
+    public StorePath addPath(Path source, String name, Predicate<Path> include) {
+        NarDigest digest = NarDumper.digest(source, include);
+        StorePath path = storeDir().makeSourcePath(name, digest.narHash(), List.of(), false);
+        if (db.isValid(path)) {
+            return path;
+        }
+        try (PathLocks.PathLock lock = locks.lock(path)) {
+            if (db.isValid(path)) {
+                return path;
+            }
+            Path temp = newTempDir(name);
+            try {
+                Path copy = temp.resolve("copy");
+                TreeCopier.copy(source, copy, include);
+                Canonicaliser.canonicalise(copy);
+                NarDigest copied = NarDumper.digest(copy);
+                if (!copied.equals(digest)) {
+                    throw new StoreIOException("cannot add " + source + ": it changed while it was being added");
+                }
+                commit(path, copy, Set.of(), Optional.empty(),
+                        Optional.of(new ContentAddress(ContentAddressMethod.NAR, digest.narHash())), digest);
+            } finally {
+                Canonicaliser.deleteTree(temp);
+            }
+        }
+        return path;
+    }
+
+    /** Adds a text file (a {@code .drv}) by content with the given references. */
+    public StorePath addText(String name, byte[] contents, Set<StorePath> references) {
+        Hash h = Hash.sha256(contents);
+        StorePath path = storeDir().makeTextPath(name, h, references);
+        if (db.isValid(path)) {
+            return path;
+        }
+        try (PathLocks.PathLock lock = locks.lock(path)) {
+            if (db.isValid(path)) {
+                return path;
+            }
+            Path temp = newTempDir(name);
+            try {
+                Path file = temp.resolve("text");
+                Files.write(file, contents);
+                Canonicaliser.canonicalise(file);
+                commit(path, file, references, Optional.empty(),
+                        Optional.of(new ContentAddress(ContentAddressMethod.TEXT, h)), NarDumper.digest(file));
+            } catch (IOException e) {
+                throw new StoreIOException("cannot write " + name, e);
+            } finally {
+                Canonicaliser.deleteTree(temp);
+            }
+        }
+        return path;
+    }
+
+    /**
+     * Registers a finished build output found at {@code built} (outside the store, on the same file system) as
+     * {@code path}. Its references are the candidates whose hash parts occur in its bytes (and itself, if it does).
+     * The caller holds the path's lock.
+     */
+    public PathInfo registerOutput(StorePath path, Path built, Collection<StorePath> referenceCandidates,
+            Optional<StorePath> deriver) {
+        Set<StorePath> candidates = new TreeSet<>(referenceCandidates);
+        candidates.add(path);
+        Canonicaliser.canonicalise(built);
+        ReferenceScanner scanner = new ReferenceScanner(candidates);
+        HashingOutputStream h = new HashingOutputStream(HashAlgorithm.SHA256, scanner);
+        NarDumper.dump(built, h);
+        NarDigest digest = new NarDigest(h.hash(), h.count());
+        return commit(path, built, scanner.found(), deriver, Optional.empty(), digest);
+    }
+
+    /**
+     * Moves a canonical {@code tree} whose NAR digest is {@code digest} to the path's real location (replacing
+     * leftovers of an interrupted run) and commits the row. The caller holds the path's lock.
+     */
+    private PathInfo commit(StorePath path, Path tree, Set<StorePath> references, Optional<StorePath> deriver,
+            Optional<ContentAddress> ca, NarDigest digest) {
+        Path real = realPath(path);
+        if (Files.exists(real, LinkOption.NOFOLLOW_LINKS)) {
+            // An invalid leftover of an interrupted run: nothing refers to it.
+            Canonicaliser.deleteTree(real);
+        }
+        try {
+            Files.move(tree, real, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new StoreIOException("cannot move " + path + " into the store", e);
+        }
+        PathInfo info = new PathInfo(path, digest.narHash(), digest.narSize(), new TreeSet<>(references), deriver,
+                new TreeSet<>(), ca, clock.instant().getEpochSecond());
+        db.register(info);
+        return info;
+    }
+
+    /** Streams the NAR of a valid path. */
+    public void dumpPath(StorePath p, OutputStream out) {
+        if (!db.isValid(p)) {
+            throw new StoreIOException("path " + storeDir().print(p) + " is not valid in the store");
+        }
+        NarDumper.dump(realPath(p), out);
+    }
+
+    @Override
+    public void close() {
+        db.close();
+    }
+}

@@ -1,0 +1,110 @@
+package dev.crabstore.store.local;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.crabstore.core.path.StoreDir;
+import dev.crabstore.core.path.StorePath;
+import dev.crabstore.core.store.PathInfo;
+import dev.crabstore.testkit.NixOracle;
+import dev.crabstore.testkit.TestTrees;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LocalStoreTest {
+    static final Clock CLOCK = Clock.fixed(Instant.ofEpochSecond(1_700_000_000), ZoneOffset.UTC);
+
+    @TempDir
+    Path dir;
+
+    LocalStore open() {
+        return LocalStore.open(new StoreHome(dir.resolve("home"), StoreDir.DEFAULT), CLOCK);
+    }
+
+    @Test
+    void addPathGivesNixsPathAndAReadOnlyCopy() {
+        Path tree = TestTrees.edgeCases(dir.resolve("tree"));
+        NixOracle nix = NixOracle.create(dir.resolve("nix"));
+        try (LocalStore store = open()) {
+            StorePath p = store.addPath(tree, "tree", x -> true);
+            assertEquals(nix.runOkText("nix", "store", "add-path", "--dry-run", "--store", nix.dummyStore(),
+                    "--name", "tree", tree.toString()), store.storeDir().print(p));
+            PathInfo info = store.query(p).orElseThrow();
+            assertEquals(CLOCK.instant().getEpochSecond(), info.registrationTime());
+            assertEquals("fixed:r:" + info.narHash(), info.contentAddress().orElseThrow().toString());
+            Path real = store.realPath(p);
+            assertEquals("r--r--r--", java.nio.file.attribute.PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(real.resolve("a.txt"))));
+            assertEquals("r-xr-xr-x", java.nio.file.attribute.PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(real.resolve("run.sh"))));
+            // The copy hashes like the source, as nix sees it.
+            assertEquals(nix.runOkText("nix-hash", "--type", "sha256", "--base32", real.toString()),
+                    info.narHash().toNix32());
+            // Adding again is a no-op.
+            assertEquals(p, store.addPath(tree, "tree", x -> true));
+        }
+    }
+
+    @Test
+    void filtersEntries() throws Exception {
+        Path tree = Files.createDirectories(dir.resolve("crate"));
+        Files.writeString(tree.resolve("lib.rs"), "fn x() {}");
+        Files.createDirectories(tree.resolve("target/debug"));
+        Files.writeString(tree.resolve("target/debug/junk"), "junk");
+        try (LocalStore store = open()) {
+            StorePath p = store.addPath(tree, "crate", x -> !x.getFileName().toString().equals("target"));
+            assertFalse(Files.exists(store.realPath(p).resolve("target")));
+            assertTrue(Files.exists(store.realPath(p).resolve("lib.rs")));
+        }
+    }
+
+    @Test
+    void registersBuiltOutputsWithScannedReferences() throws Exception {
+        try (LocalStore store = open()) {
+            StorePath dep = store.addText("dep.txt", "dep".getBytes(StandardCharsets.UTF_8), Set.of());
+            StorePath unrelated = store.addText("other.txt", "other".getBytes(StandardCharsets.UTF_8), Set.of());
+            StorePath out = StorePath.parseBaseName("26qlyjafkhg4qjf7m7kl6xsk8dkbyxxc-out");
+            Path built = store.newTempDir("out").resolve("out");
+            Files.createDirectories(built);
+            Files.writeString(built.resolve("bin"), "uses " + store.storeDir().print(dep) + " and "
+                    + store.storeDir().print(out) + "\n");
+            try (PathLocks.PathLock l = store.locks().lock(out)) {
+                PathInfo info = store.registerOutput(out, built, List.of(dep, unrelated), Optional.empty());
+                assertEquals(Set.of(dep, out), info.references());
+            }
+            assertTrue(store.isValid(out));
+            assertFalse(Files.exists(built));
+            assertEquals("r-xr-xr-x", java.nio.file.attribute.PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(store.realPath(out))));
+        }
+    }
+
+    @Test
+    void leftoversOfAnInterruptedRunAreReplaced() throws Exception {
+        Path tree = Files.createDirectories(dir.resolve("t"));
+        Files.writeString(tree.resolve("f"), "good");
+        try (LocalStore store = open()) {
+            StorePath p = store.storeDir().makeSourcePath("t",
+                    dev.crabstore.store.nar.NarDumper.digest(tree).narHash(), List.of(), false);
+            // A crash after the rename but before the commit leaves files without a row.
+            Path real = store.realPath(p);
+            Files.createDirectories(real);
+            Files.writeString(real.resolve("f"), "half-written");
+            assertFalse(store.isValid(p));
+            assertEquals(p, store.addPath(tree, "t", x -> true));
+            assertEquals("good", Files.readString(real.resolve("f")));
+            assertTrue(Files.exists(real, LinkOption.NOFOLLOW_LINKS));
+        }
+    }
+}
