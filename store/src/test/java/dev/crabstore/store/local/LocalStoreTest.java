@@ -33,7 +33,7 @@ class LocalStoreTest {
     }
 
     @Test
-    void addPathGivesNixsPathAndAReadOnlyCopy() {
+    void addPathGivesNixsPathAndAReadOnlyCopy() throws Exception {
         Path tree = TestTrees.edgeCases(dir.resolve("tree"));
         NixOracle nix = NixOracle.create(dir.resolve("nix"));
         try (LocalStore store = open()) {
