@@ -1,11 +1,13 @@
 package dev.crabstore.cli;
 
-import dev.crabstore.core.CrabstoreException;
 import dev.crabstore.core.path.StoreDir;
 import dev.crabstore.core.path.StorePath;
+import dev.crabstore.store.local.LocalStore;
+import dev.crabstore.store.local.StoreHome;
 import dev.crabstore.store.nar.NarDigest;
 import dev.crabstore.store.nar.NarDumper;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -23,7 +25,8 @@ public final class StoreAddCommand implements Runnable {
     @Option(names = {"-n", "--name"}, paramLabel = "NAME", description = "Store path name (default: PATH's file name).")
     String name;
 
-    @Option(names = "--store-dir", paramLabel = "DIR", description = "Logical store dir (default: $CRABSTORE_STORE_DIR or /crabstore/store).")
+    @Option(names = "--store-dir", paramLabel = "DIR", description = "Logical store dir (default: $CRABSTORE_STORE_DIR or /crabstore/store). "
+            + "The store itself lives in $CRABSTORE_HOME (default ~/.local/share/crabstore).")
     String storeDir;
 
     @Parameters(index = "0", paramLabel = "PATH")
@@ -35,15 +38,17 @@ public final class StoreAddCommand implements Runnable {
 
     @Override
     public void run() {
-        if (!dryRun) {
-            throw new CrabstoreException("adding to the local store is not available yet; use --dry-run to print the "
-                    + "store path");
-        }
-        StoreDir sd = new StoreDir(storeDir != null ? storeDir
-                : context.env().getOrDefault("CRABSTORE_STORE_DIR", StoreDir.DEFAULT.path()));
+        StoreHome home = StoreHome.fromEnvironment(context.env());
+        StoreDir sd = storeDir != null ? new StoreDir(storeDir) : home.storeDir();
         String n = name != null ? name : path.toAbsolutePath().normalize().getFileName().toString();
         StorePath.validateName(n);
-        NarDigest d = NarDumper.digest(path);
-        context.out().println(sd.print(sd.makeSourcePath(n, d.narHash(), List.of(), false)));
+        if (dryRun) {
+            NarDigest d = NarDumper.digest(path);
+            context.out().println(sd.print(sd.makeSourcePath(n, d.narHash(), List.of(), false)));
+            return;
+        }
+        try (LocalStore store = LocalStore.open(new StoreHome(home.root(), sd), Clock.systemUTC())) {
+            context.out().println(sd.print(store.addPath(path, n, p -> true)));
+        }
     }
 }

@@ -4,5 +4,5 @@ import picocli.CommandLine.Command;
 
 /** {@code crabstore store …}: the local store. */
 @Command(name = "store", mixinStandardHelpOptions = true, description = "Work with the store.",
-        subcommands = {StoreAddCommand.class})
+        subcommands = {StoreAddCommand.class, StorePathInfoCommand.class})
 public final class StoreCommand extends CommandGroup {}
