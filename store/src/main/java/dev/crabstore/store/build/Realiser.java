@@ -1,0 +1,338 @@
+package dev.crabstore.store.build;
+
+import dev.crabstore.core.CrabstoreException;
+import dev.crabstore.core.drv.AtermParser;
+import dev.crabstore.core.drv.Derivation;
+import dev.crabstore.core.drv.DerivationOutput;
+import dev.crabstore.core.hash.Hash;
+import dev.crabstore.core.hash.HashingOutputStream;
+import dev.crabstore.core.path.ContentAddress;
+import dev.crabstore.core.path.ContentAddressMethod;
+import dev.crabstore.core.path.StoreDir;
+import dev.crabstore.core.path.StorePath;
+import dev.crabstore.store.StoreIOException;
+import dev.crabstore.store.local.Canonicaliser;
+import dev.crabstore.store.local.LocalStore;
+import dev.crabstore.store.local.PathLocks;
+import dev.crabstore.store.nar.NarDumper;
+import dev.crabstore.store.sandbox.CommandRunner;
+import dev.crabstore.store.sandbox.Mount;
+import dev.crabstore.store.sandbox.ProcessOutcome;
+import dev.crabstore.store.sandbox.SandboxSpec;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * Realises derivations whose {@code .drv} files are in the store: every input derivation first, up to {@code jobs}
+ * at a time, skipping those whose outputs are already valid. Each build runs in a private scratch directory: builtins
+ * in-process, other builders in the sandbox, which sees the scratch store at the logical store dir, each path of the
+ * input closure read-only inside it, and {@code /build}. Finished outputs are registered through
+ * {@link LocalStore#registerOutput}; a failed build registers nothing.
+ */
+public final class Realiser {
+    private final LocalStore store;
+    private final CommandRunner runner;
+    private final Map<String, Builtin> builtins;
+    private final List<Mount> extraMounts;
+    private final int jobs;
+    private final boolean keepGoing;
+    private final BuildListener listener;
+    private final Duration timeout;
+    private final Map<StorePath, Derivation> loaded = new ConcurrentHashMap<>();
+
+    public Realiser(LocalStore store, CommandRunner runner, Collection<Builtin> builtins, List<Mount> extraMounts,
+            int jobs, boolean keepGoing, Duration timeout, BuildListener listener) {
+        this.store = store;
+        this.runner = runner;
+        this.builtins = new TreeMap<>();
+        builtins.forEach(b -> this.builtins.put(b.name(), b));
+        this.extraMounts = List.copyOf(extraMounts);
+        this.jobs = Math.max(1, jobs);
+        this.keepGoing = keepGoing;
+        this.timeout = timeout;
+        this.listener = listener;
+    }
+
+    /** What became of one derivation. */
+    public record Outcome(StorePath drvPath, Map<String, StorePath> outputs, Optional<String> error) {
+        public boolean succeeded() {
+            return error.isEmpty();
+        }
+    }
+
+    /**
+     * Realises {@code drvPaths} and their input derivations. Without keep-going the first failure stops the
+     * scheduling of new builds; either way, the outcome of every requested derivation is returned.
+     */
+    public Map<StorePath, Outcome> realise(Collection<StorePath> drvPaths) {
+        List<StorePath> order = closureInDependencyOrder(drvPaths);
+        ExecutorService pool = Executors.newFixedThreadPool(jobs, r -> {
+            Thread t = new Thread(r, "build");
+            t.setDaemon(true);
+            return t;
+        });
+        Map<StorePath, CompletableFuture<Outcome>> futures = new LinkedHashMap<>();
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        try {
+            for (StorePath drvPath : order) {
+                Derivation drv = load(drvPath);
+                List<CompletableFuture<Outcome>> deps = new ArrayList<>();
+                drv.inputDrvs().keySet().stream().map(futures::get).filter(java.util.Objects::nonNull)
+                        .forEach(deps::add);
+                CompletableFuture<Outcome> f = CompletableFuture.allOf(deps.toArray(CompletableFuture[]::new))
+                        .thenApplyAsync(ignored -> {
+                            for (CompletableFuture<Outcome> d : deps) {
+                                Outcome o = d.join();
+                                if (!o.succeeded()) {
+                                    return new Outcome(drvPath, Map.of(), Optional.of("dependency "
+                                            + o.drvPath().baseName() + " failed"));
+                                }
+                            }
+                            if (stop.get()) {
+                                return new Outcome(drvPath, Map.of(), Optional.of("not built: an earlier build failed"));
+                            }
+                            Outcome o = buildOne(drvPath, drv);
+                            if (!o.succeeded() && !keepGoing) {
+                                stop.set(true);
+                            }
+                            return o;
+                        }, pool);
+                futures.put(drvPath, f);
+            }
+            Map<StorePath, Outcome> result = new LinkedHashMap<>();
+            for (StorePath p : drvPaths) {
+                result.put(p, futures.get(p).join());
+            }
+            // Wait for everything started, so no build is left running when we return.
+            futures.values().forEach(CompletableFuture::join);
+            return result;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Parses a {@code .drv} from the store (cached). */
+    public Derivation load(StorePath drvPath) {
+        return loaded.computeIfAbsent(drvPath, p -> {
+            if (!store.isValid(p)) {
+                throw new StoreIOException("derivation " + store.storeDir().print(p) + " is not in the store");
+            }
+            try {
+                String text = Files.readString(store.realPath(p), StandardCharsets.UTF_8);
+                return AtermParser.parse(text, store.storeDir(), store.storeDir().print(p));
+            } catch (IOException e) {
+                throw new StoreIOException("cannot read derivation " + p, e);
+            }
+        });
+    }
+
+    private List<StorePath> closureInDependencyOrder(Collection<StorePath> roots) {
+        List<StorePath> order = new ArrayList<>();
+        Set<StorePath> done = new TreeSet<>();
+        Set<StorePath> visiting = new TreeSet<>();
+        for (StorePath r : roots) {
+            visit(r, done, visiting, order);
+        }
+        return order;
+    }
+
+    private void visit(StorePath p, Set<StorePath> done, Set<StorePath> visiting, List<StorePath> order) {
+        if (done.contains(p)) {
+            return;
+        }
+        if (!visiting.add(p)) {
+            throw new CrabstoreException("derivation cycle through " + p);
+        }
+        // A derivation whose outputs are all valid needs none of its inputs: its subgraph is not even read.
+        if (!allOutputsValid(load(p))) {
+            for (StorePath in : load(p).inputDrvs().keySet()) {
+                visit(in, done, visiting, order);
+            }
+        }
+        visiting.remove(p);
+        done.add(p);
+        order.add(p);
+    }
+
+    private boolean allOutputsValid(Derivation drv) {
+        SortedMap<String, StorePath> outputs = drv.outputPaths();
+        return outputs.size() == drv.outputs().size() && outputs.values().stream().allMatch(store::isValid);
+    }
+
+    private Outcome buildOne(StorePath drvPath, Derivation drv) {
+        SortedMap<String, StorePath> outputs = drv.outputPaths();
+        if (outputs.size() != drv.outputs().size()) {
+            return failed(drvPath, drv, "derivation " + drvPath.baseName()
+                    + " has outputs without a known path (floating content-addressed outputs are not supported)");
+        }
+        if (outputs.values().stream().allMatch(store::isValid)) {
+            listener.fresh(drvPath, drv);
+            return new Outcome(drvPath, outputs, Optional.empty());
+        }
+        List<PathLocks.PathLock> held = new ArrayList<>();
+        try {
+            for (StorePath out : new TreeSet<>(outputs.values())) {
+                held.add(store.locks().lock(out));
+            }
+            // Another process may have built it while we waited.
+            if (outputs.values().stream().allMatch(store::isValid)) {
+                listener.fresh(drvPath, drv);
+                return new Outcome(drvPath, outputs, Optional.empty());
+            }
+            listener.started(drvPath, drv);
+            long start = System.nanoTime();
+            StringBuilder log = new StringBuilder();
+            build(drvPath, drv, outputs, log);
+            listener.built(drvPath, drv, log.toString(), (System.nanoTime() - start) / 1_000_000);
+            return new Outcome(drvPath, outputs, Optional.empty());
+        } catch (CrabstoreException e) {
+            return failed(drvPath, drv, e.getMessage());
+        } finally {
+            for (PathLocks.PathLock l : held) {
+                l.close();
+            }
+        }
+    }
+
+    private Outcome failed(StorePath drvPath, Derivation drv, String message) {
+        listener.failed(drvPath, drv, message);
+        return new Outcome(drvPath, Map.of(), Optional.of(message));
+    }
+
+    private void build(StorePath drvPath, Derivation drv, SortedMap<String, StorePath> outputs, StringBuilder log) {
+        StoreDir sd = store.storeDir();
+        Path scratch = store.newTempDir(drv.name());
+        try {
+            Path overlay = Files.createDirectories(scratch.resolve("store"));
+            Path buildDir = Files.createDirectories(scratch.resolve("build"));
+            Map<String, Path> outDirs = new TreeMap<>();
+            outputs.forEach((name, p) -> outDirs.put(name, overlay.resolve(p.baseName())));
+            Set<StorePath> inputs = inputClosure(drv);
+            BuildJob job = new BuildJob(drvPath, drv, outDirs, buildDir, store, log);
+            if (drv.builder().startsWith("builtin:")) {
+                Builtin b = builtins.get(drv.builder().substring("builtin:".length()));
+                if (b == null) {
+                    throw new BuildFailedException("unknown builder '" + drv.builder() + "' in " + drvPath.baseName());
+                }
+                b.build(job);
+            } else {
+                runInSandbox(job, overlay, inputs, sd);
+            }
+            for (Map.Entry<String, StorePath> e : outputs.entrySet()) {
+                Path built = outDirs.get(e.getKey());
+                if (!Files.exists(built, LinkOption.NOFOLLOW_LINKS)) {
+                    throw new BuildFailedException("builder for " + drvPath.baseName() + " did not produce output '"
+                            + e.getKey() + "' (" + sd.print(e.getValue()) + ")\n" + log);
+                }
+                if (drv.outputs().get(e.getKey()) instanceof DerivationOutput.Fixed fixed) {
+                    checkFixedOutput(drvPath, fixed.ca(), built);
+                }
+            }
+            Set<StorePath> candidates = new TreeSet<>(inputs);
+            candidates.addAll(outputs.values());
+            for (Map.Entry<String, StorePath> e : outputs.entrySet()) {
+                store.registerOutput(e.getValue(), outDirs.get(e.getKey()), candidates, Optional.of(drvPath));
+            }
+        } catch (IOException e) {
+            throw new StoreIOException("cannot prepare the build of " + drvPath.baseName(), e);
+        } finally {
+            Canonicaliser.deleteTree(scratch);
+        }
+    }
+
+    private void runInSandbox(BuildJob job, Path overlay, Set<StorePath> inputs, StoreDir sd) {
+        if (!runner.isHermetic()) {
+            throw new BuildFailedException("building " + job.drvPath().baseName()
+                    + " needs the sandbox (bubblewrap) to show the store at " + sd);
+        }
+        List<Mount> mounts = new ArrayList<>();
+        mounts.add(Mount.writable(overlay, sd.path()));
+        for (StorePath in : inputs) {
+            mounts.add(Mount.readOnly(store.realPath(in), sd.print(in)));
+        }
+        mounts.add(Mount.writable(job.buildDir(), BuildEnvironment.BUILD_DIR));
+        mounts.addAll(extraMounts);
+        List<String> argv = new ArrayList<>();
+        argv.add(job.drv().builder());
+        argv.addAll(job.drv().args());
+        ProcessOutcome r = runner.run(new SandboxSpec(argv,
+                BuildEnvironment.of(job.drv(), sd, Runtime.getRuntime().availableProcessors()),
+                BuildEnvironment.BUILD_DIR, mounts, timeout));
+        job.log().append(r.stdoutText()).append(r.stderrText());
+        if (r.timedOut()) {
+            throw new BuildFailedException("builder for " + job.drvPath().baseName() + " timed out after "
+                    + timeout.toSeconds() + " s\n" + job.log());
+        }
+        if (r.exitCode() != 0) {
+            throw new BuildFailedException("builder for " + job.drvPath().baseName() + " failed with exit code "
+                    + r.exitCode() + "\n" + job.log());
+        }
+    }
+
+    /** Every store path the build may see: the input sources and input outputs, with their references. */
+    private Set<StorePath> inputClosure(Derivation drv) {
+        Deque<StorePath> todo = new ArrayDeque<>(drv.inputSrcs());
+        drv.inputDrvs().forEach((in, names) -> {
+            SortedMap<String, StorePath> outs = load(in).outputPaths();
+            for (String n : names) {
+                StorePath p = outs.get(n);
+                if (p == null) {
+                    throw new BuildFailedException("input derivation " + in.baseName() + " has no output '" + n + "'");
+                }
+                todo.add(p);
+            }
+        });
+        Set<StorePath> closure = new TreeSet<>();
+        while (!todo.isEmpty()) {
+            StorePath p = todo.pop();
+            if (closure.add(p)) {
+                todo.addAll(store.query(p).orElseThrow(() -> new BuildFailedException("input "
+                        + store.storeDir().print(p) + " is not valid")).references());
+            }
+        }
+        return closure;
+    }
+
+    private static void checkFixedOutput(StorePath drvPath, ContentAddress ca, Path built) throws IOException {
+        Hash actual;
+        if (ca.method() == ContentAddressMethod.NAR) {
+            HashingOutputStream h = HashingOutputStream.discarding(ca.hash().algorithm());
+            NarDumper.dump(built, h);
+            actual = h.hash();
+        } else {
+            if (!Files.isRegularFile(built, LinkOption.NOFOLLOW_LINKS)) {
+                throw new BuildFailedException("fixed-output derivation " + drvPath.baseName()
+                        + " must produce a regular file (flat hash)");
+            }
+            HashingOutputStream h = HashingOutputStream.discarding(ca.hash().algorithm());
+            try (var in = Files.newInputStream(built)) {
+                in.transferTo(h);
+            }
+            actual = h.hash();
+        }
+        if (!actual.equals(ca.hash())) {
+            throw new BuildFailedException("hash mismatch in fixed-output derivation " + drvPath.baseName()
+                    + ": specified " + ca.hash() + ", got " + actual);
+        }
+    }
+}

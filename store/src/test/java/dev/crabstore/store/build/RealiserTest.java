@@ -1,0 +1,162 @@
+package dev.crabstore.store.build;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.crabstore.core.drv.Derivation;
+import dev.crabstore.core.drv.DerivationHasher;
+import dev.crabstore.core.hash.Hash;
+import dev.crabstore.core.path.ContentAddress;
+import dev.crabstore.core.path.ContentAddressMethod;
+import dev.crabstore.core.path.StoreDir;
+import dev.crabstore.core.path.StorePath;
+import dev.crabstore.store.fetch.VerifiedDownloader;
+import dev.crabstore.store.local.LocalStore;
+import dev.crabstore.store.local.StoreHome;
+import dev.crabstore.store.sandbox.BwrapSandbox;
+import dev.crabstore.testkit.Corpus;
+import dev.crabstore.testkit.Tools;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Real derivations realised into a real store, with real bubblewrap. */
+class RealiserTest {
+    static final StoreDir SD = StoreDir.DEFAULT;
+
+    @TempDir
+    Path dir;
+
+    LocalStore store;
+    final Map<StorePath, Derivation> drvs = new HashMap<>();
+    final List<String> events = Collections.synchronizedList(new ArrayList<>());
+
+    @BeforeEach
+    void open() {
+        Tools.require("bwrap");
+        store = LocalStore.open(new StoreHome(dir.resolve("home"), SD), Clock.systemUTC());
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
+
+    Realiser realiser(boolean keepGoing) {
+        return new Realiser(store, BwrapSandbox.find(System.getenv()).orElseThrow(),
+                List.of(new FetchUrlBuiltin(new VerifiedDownloader(Duration.ofSeconds(10))), new UnpackCrateBuiltin()),
+                List.of(), 2, keepGoing, Duration.ofSeconds(60), new BuildListener() {
+                    @Override
+                    public void fresh(StorePath p, Derivation d) {
+                        events.add("fresh " + d.name());
+                    }
+
+                    @Override
+                    public void built(StorePath p, Derivation d, String log, long ms) {
+                        events.add("built " + d.name());
+                    }
+
+                    @Override
+                    public void failed(StorePath p, Derivation d, String message) {
+                        events.add("failed " + d.name() + ": " + message);
+                    }
+                });
+    }
+
+    StorePath add(Derivation d) {
+        String aterm = d.render(SD);
+        StorePath p = store.addText(d.name() + ".drv", aterm.getBytes(StandardCharsets.UTF_8), d.references());
+        assertEquals(d.drvPath(SD, aterm), p);
+        drvs.put(p, d);
+        return p;
+    }
+
+    Derivation.Builder base(String name, String builder) {
+        return Derivation.newBuilder().name(name).system("x86_64-linux").builder(builder);
+    }
+
+    StorePath fetchCrate(Path crate, Hash sha) {
+        return add(base(crate.getFileName().toString(), "builtin:fetchurl").env("url", crate.toUri().toString())
+                .buildFixedOutput(SD, new ContentAddress(ContentAddressMethod.FLAT, sha)));
+    }
+
+    StorePath unpack(StorePath fetchDrv, String top) {
+        Derivation fetch = drvs.get(fetchDrv);
+        return add(base(top + "-source", "builtin:unpack-crate").inputDrv(fetchDrv, "out")
+                .env("src", SD.print(fetch.outputPaths().get("out"))).env("top", top)
+                .buildInputAddressed(new DerivationHasher(SD, drvs::get)));
+    }
+
+    @Test
+    void fetchesUnpacksAndBuildsInTheSandbox() throws Exception {
+        Corpus.workspace("small");
+        Path crate;
+        try (var s = Files.list(Corpus.corpusDir().resolve("registry"))) {
+            crate = s.filter(p -> p.getFileName().toString().startsWith("memchr-")).findFirst().orElseThrow();
+        }
+        String top = crate.getFileName().toString().replace(".crate", "");
+        StorePath fetch = fetchCrate(crate, Hash.sha256(Files.readAllBytes(crate)));
+        StorePath src = unpack(fetch, top);
+        StorePath srcOut = drvs.get(src).outputPaths().get("out");
+        // A sandboxed shell build that reads the unpacked source and refers to it.
+        StorePath use = add(base("use-src", "/bin/sh").inputDrv(src, "out")
+                .args("-c", "read -r first < " + SD.print(srcOut) + "/Cargo.toml; /bin/mkdir $out; "
+                        + "echo \"$first\" > $out/first; echo " + SD.print(srcOut) + " > $out/ref; "
+                        + "test -e /work && echo LEAK > $out/leak; true")
+                .buildInputAddressed(new DerivationHasher(SD, drvs::get)));
+        Map<StorePath, Realiser.Outcome> r = realiser(false).realise(List.of(use));
+        assertTrue(r.get(use).succeeded(), r.get(use).error().orElse(""));
+        StorePath out = r.get(use).outputs().get("out");
+        Path real = store.realPath(out);
+        assertFalse(Files.readString(real.resolve("first")).isBlank());
+        assertFalse(Files.exists(real.resolve("leak")), "the sandbox hides the host");
+        assertEquals(Set.of(srcOut), store.query(out).orElseThrow().references());
+        assertEquals(use, store.query(out).orElseThrow().deriver().orElseThrow());
+        assertEquals(List.of("built " + crate.getFileName(), "built " + top + "-source", "built use-src"), events);
+        events.clear();
+        realiser(false).realise(List.of(use));
+        assertEquals(List.of("fresh use-src"), events, "everything valid: nothing rebuilt, inputs not even visited");
+    }
+
+    @Test
+    void aWrongHashFailsAndRegistersNothing() throws Exception {
+        Path crate = Files.writeString(dir.resolve("x-1.0.0.crate"), "not what the lockfile says");
+        StorePath fetch = fetchCrate(crate, Hash.sha256("something else"));
+        Map<StorePath, Realiser.Outcome> r = realiser(false).realise(List.of(fetch));
+        assertFalse(r.get(fetch).succeeded());
+        assertTrue(r.get(fetch).error().orElseThrow().contains("hash mismatch"), r.get(fetch).error().orElseThrow());
+        assertFalse(store.isValid(drvs.get(fetch).outputPaths().get("out")));
+        try (var s = Files.list(store.home().tempDir())) {
+            assertEquals(0, s.count(), "scratch dirs are cleaned up");
+        }
+    }
+
+    @Test
+    void keepGoingBuildsWhatItCan() {
+        DerivationHasher h = new DerivationHasher(SD, drvs::get);
+        StorePath bad = add(base("bad", "/bin/sh").args("-c", "echo compile error >&2; exit 3").buildInputAddressed(h));
+        StorePath dependent = add(base("dependent", "/bin/sh").inputDrv(bad, "out").args("-c", "/bin/touch $out")
+                .buildInputAddressed(h));
+        StorePath good = add(base("good", "/bin/sh").args("-c", "echo ok > $out").buildInputAddressed(h));
+        Map<StorePath, Realiser.Outcome> r = realiser(true).realise(List.of(dependent, good));
+        assertTrue(r.get(good).succeeded());
+        assertFalse(r.get(dependent).succeeded());
+        assertTrue(r.get(dependent).error().orElseThrow().contains("dependency"), r.get(dependent).error().get());
+        assertTrue(events.stream().anyMatch(e -> e.startsWith("failed bad") && e.contains("compile error")
+                && e.contains("exit code 3")), events.toString());
+        assertFalse(store.isValid(drvs.get(bad).outputPaths().get("out")));
+    }
+}
