@@ -1,0 +1,58 @@
+package dev.crabstore.cli;
+
+import dev.crabstore.store.build.FetchUrlBuiltin;
+import dev.crabstore.store.build.UnpackCrateBuiltin;
+import dev.crabstore.store.fetch.VerifiedDownloader;
+import dev.crabstore.store.local.LocalStore;
+import dev.crabstore.store.local.StoreHome;
+import dev.crabstore.store.sandbox.BwrapSandbox;
+import dev.crabstore.store.sandbox.CommandRunner;
+import dev.crabstore.store.sandbox.UnsandboxedRunner;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** Options shared by the commands that build: parallelism, keep-going, sandboxing. */
+public final class StoreOptions {
+    @Option(names = {"-j", "--jobs"}, paramLabel = "N", description = "Build N derivations at once (default: cores).")
+    Integer jobs;
+
+    @Option(names = "--keep-going", description = "Build what can be built when a derivation fails.")
+    boolean keepGoing;
+
+    @Option(names = "--no-sandbox", description = "Run builders without bubblewrap. Builds then see the whole "
+            + "machine and are no longer hermetic, and the store must be at its logical path.")
+    boolean noSandbox;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "3600",
+            description = "Kill a builder running longer than this (default: ${DEFAULT-VALUE}).")
+    long timeoutSeconds;
+
+    int jobs() {
+        return jobs != null ? jobs : Runtime.getRuntime().availableProcessors();
+    }
+
+    LocalStore openStore(CliContext context) {
+        return LocalStore.open(StoreHome.fromEnvironment(context.env()), Clock.systemUTC());
+    }
+
+    CommandRunner runner(CliContext context) {
+        if (noSandbox) {
+            context.err().println("warning: building without a sandbox: builders can read the whole machine and reach "
+                    + "the network, so outputs are not guaranteed to be reproducible");
+            return new UnsandboxedRunner();
+        }
+        return BwrapSandbox.find(context.env()).orElseThrow(() -> new dev.crabstore.core.CrabstoreException(
+                "bubblewrap (bwrap) is not installed: install it (apt-get install bubblewrap), or pass --no-sandbox "
+                        + "to build without isolation"));
+    }
+
+    List<dev.crabstore.store.build.Builtin> builtins() {
+        return List.of(new FetchUrlBuiltin(new VerifiedDownloader(Duration.ofSeconds(60))), new UnpackCrateBuiltin());
+    }
+
+    Duration timeout() {
+        return Duration.ofSeconds(timeoutSeconds);
+    }
+}
