@@ -6,7 +6,7 @@ cd "$here"
 bash scripts/setup.sh
 log="$(mktemp)"
 set +e
-mvn -B -Pfull install 2>&1 | tee "$log"
+mvn -B -Pfull verify 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 set -e
 total=$(grep -E '^\[INFO\] Tests run: [0-9]+, Failures' "$log" | sed -E 's/.*Tests run: ([0-9]+).*/\1/' | awk '{s+=$1} END {print s+0}')
