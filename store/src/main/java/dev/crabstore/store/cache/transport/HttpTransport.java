@@ -134,7 +134,10 @@ public final class HttpTransport implements CacheTransport {
         }
 
         private <T> T guarded(IoCall<T> call) throws IOException {
+            java.util.concurrent.atomic.AtomicBoolean fired = new java.util.concurrent.atomic.AtomicBoolean();
             ScheduledFuture<?> alarm = watchdog.schedule(() -> {
+                // Set before closing: the reader sees the flag when close() makes its read fail.
+                fired.set(true);
                 try {
                     in.close();
                 } catch (IOException ignored) {
@@ -144,7 +147,7 @@ public final class HttpTransport implements CacheTransport {
             try {
                 return call.run();
             } catch (IOException e) {
-                if (alarm.isDone()) {
+                if (fired.get()) {
                     throw new IOException("no data from " + uri + " for " + timeout.toSeconds() + " s", e);
                 }
                 throw e;
