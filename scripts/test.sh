@@ -9,7 +9,8 @@ set +e
 mvn -B -Pfull verify 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 set -e
-total=$(grep -E '^\[INFO\] Tests run: [0-9]+, Failures' "$log" | sed -E 's/.*Tests run: ([0-9]+).*/\1/' | awk '{s+=$1} END {print s+0}')
+# Module totals only (per-class lines end with "-- in <class>").
+total=$(grep -E '^\[(INFO|ERROR)\] Tests run: [0-9]+, Failures' "$log" | grep -v -- ' -- in ' | sed -E 's/.*Tests run: ([0-9]+).*/\1/' | awk '{s+=$1} END {print s+0}')
 rm -f "$log"
 if [ "$rc" -ne 0 ]; then exit "$rc"; fi
 if [ "$total" -eq 0 ]; then echo "test.sh: surefire ran no tests" >&2; exit 1; fi
