@@ -176,7 +176,7 @@ public final class Realiser {
 
     private boolean allOutputsValid(Derivation drv) {
         SortedMap<String, StorePath> outputs = drv.outputPaths();
-        return outputs.size() == drv.outputs().size() && outputs.values().stream().allMatch(store::isValid);
+        return outputs.size() == drv.outputs().size() && outputs.values().stream().allMatch(store::protect);
     }
 
     private Outcome buildOne(StorePath drvPath, Derivation drv) {
@@ -185,7 +185,7 @@ public final class Realiser {
             return failed(drvPath, drv, "derivation " + drvPath.baseName()
                     + " has outputs without a known path (floating content-addressed outputs are not supported)");
         }
-        if (outputs.values().stream().allMatch(store::isValid)) {
+        if (outputs.values().stream().allMatch(store::protect)) {
             listener.fresh(drvPath, drv);
             return new Outcome(drvPath, outputs, Optional.empty());
         }
@@ -195,7 +195,7 @@ public final class Realiser {
                 held.add(store.locks().lock(out));
             }
             // Another process may have built it while we waited.
-            if (outputs.values().stream().allMatch(store::isValid)) {
+            if (outputs.values().stream().allMatch(store::protect)) {
                 listener.fresh(drvPath, drv);
                 return new Outcome(drvPath, outputs, Optional.empty());
             }
@@ -306,6 +306,9 @@ public final class Realiser {
         while (!todo.isEmpty()) {
             StorePath p = todo.pop();
             if (closure.add(p)) {
+                if (!store.protect(p)) {
+                    throw new BuildFailedException("input " + store.storeDir().print(p) + " is not valid");
+                }
                 todo.addAll(store.query(p).orElseThrow(() -> new BuildFailedException("input "
                         + store.storeDir().print(p) + " is not valid")).references());
             }

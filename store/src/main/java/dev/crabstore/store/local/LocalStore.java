@@ -37,12 +37,39 @@ public final class LocalStore implements AutoCloseable {
     private final StoreDatabase db;
     private final PathLocks locks;
     private final Clock clock;
+    private final GcLock gcLock;
+    private TempRoots tempRoots;
+    private boolean closed;
 
     private LocalStore(StoreHome home, StoreDatabase db, Clock clock) {
         this.home = home;
         this.db = db;
         this.locks = new PathLocks(home.locksDir());
         this.clock = clock;
+        this.gcLock = new GcLock(home.root().resolve("var/gc.lock"));
+    }
+
+    public GcLock gcLock() {
+        return gcLock;
+    }
+
+    private synchronized TempRoots tempRoots() {
+        if (tempRoots == null) {
+            tempRoots = TempRoots.open(home);
+        }
+        return tempRoots;
+    }
+
+    /**
+     * Keeps {@code p} from the garbage collector for as long as this store is open, and says whether it is valid.
+     * Call it before relying on a path: a collector running now either finishes first (and the answer reflects it)
+     * or starts after and sees the temporary root.
+     */
+    public boolean protect(StorePath p) {
+        try (GcLock.Held l = gcLock.shared()) {
+            tempRoots().add(p);
+            return db.isValid(p);
+        }
     }
 
     public static LocalStore open(StoreHome home, Clock clock) {
@@ -100,7 +127,7 @@ public final class LocalStore implements AutoCloseable {
     public StorePath addPath(Path source, String name, Predicate<Path> include) {
         NarDigest digest = NarDumper.digest(source, include);
         StorePath path = storeDir().makeSourcePath(name, digest.narHash(), List.of(), false);
-        if (db.isValid(path)) {
+        if (protect(path)) {
             return path;
         }
         try (PathLocks.PathLock lock = locks.lock(path)) {
@@ -129,7 +156,7 @@ public final class LocalStore implements AutoCloseable {
     public StorePath addText(String name, byte[] contents, Set<StorePath> references) {
         Hash h = Hash.sha256(contents);
         StorePath path = storeDir().makeTextPath(name, h, references);
-        if (db.isValid(path)) {
+        if (protect(path)) {
             return path;
         }
         try (PathLocks.PathLock lock = locks.lock(path)) {
@@ -175,6 +202,14 @@ public final class LocalStore implements AutoCloseable {
      */
     private PathInfo commit(StorePath path, Path tree, Set<StorePath> references, Optional<StorePath> deriver,
             Optional<ContentAddress> ca, NarDigest digest) {
+        try (GcLock.Held l = gcLock.shared()) {
+            tempRoots().add(path);
+            return moveAndRegister(path, tree, references, deriver, ca, digest);
+        }
+    }
+
+    private PathInfo moveAndRegister(StorePath path, Path tree, Set<StorePath> references,
+            Optional<StorePath> deriver, Optional<ContentAddress> ca, NarDigest digest) {
         Path real = realPath(path);
         if (Files.exists(real, LinkOption.NOFOLLOW_LINKS)) {
             // An invalid leftover of an interrupted run: nothing refers to it.
@@ -200,7 +235,14 @@ public final class LocalStore implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (tempRoots != null) {
+            tempRoots.close();
+        }
         db.close();
     }
 }

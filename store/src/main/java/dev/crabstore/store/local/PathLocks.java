@@ -9,16 +9,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.Semaphore;
 
 /**
- * Per-path exclusive locks that hold across threads and processes, so that one builder makes a path while the
+ * Per-path exclusive (not re-entrant) locks that hold across threads and processes, so that one builder makes a path while the
  * others wait for it (as Nix's per-output locks do). A process that dies releases its locks with its file
  * descriptors; lock files stay behind empty, which is harmless.
  */
 public final class PathLocks {
     private final Path dir;
-    private final ConcurrentHashMap<String, ReentrantLock> inProcess = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Semaphore> inProcess = new ConcurrentHashMap<>();
 
     public PathLocks(Path dir) {
         this.dir = dir;
@@ -26,8 +26,8 @@ public final class PathLocks {
 
     /** Blocks until this process holds the lock of {@code path}. */
     public PathLock lock(StorePath path) {
-        ReentrantLock local = inProcess.computeIfAbsent(path.hashPart(), k -> new ReentrantLock());
-        local.lock();
+        Semaphore local = inProcess.computeIfAbsent(path.hashPart(), k -> new Semaphore(1));
+        local.acquireUninterruptibly();
         try {
             Files.createDirectories(dir);
             FileChannel ch = FileChannel.open(dir.resolve(path.hashPart() + ".lock"), StandardOpenOption.CREATE,
@@ -40,21 +40,44 @@ public final class PathLocks {
                 throw e;
             }
         } catch (IOException e) {
-            local.unlock();
+            local.release();
             throw new StoreIOException("cannot lock " + path, e);
         } catch (RuntimeException e) {
-            local.unlock();
+            local.release();
             throw e;
+        }
+    }
+
+    /** The lock of {@code path} if nobody holds it now, in this process or another; empty otherwise. */
+    public java.util.Optional<PathLock> tryLock(StorePath path) {
+        Semaphore local = inProcess.computeIfAbsent(path.hashPart(), k -> new Semaphore(1));
+        if (!local.tryAcquire()) {
+            return java.util.Optional.empty();
+        }
+        try {
+            Files.createDirectories(dir);
+            FileChannel ch = FileChannel.open(dir.resolve(path.hashPart() + ".lock"), StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE);
+            FileLock fl = ch.tryLock();
+            if (fl == null) {
+                ch.close();
+                local.release();
+                return java.util.Optional.empty();
+            }
+            return java.util.Optional.of(new PathLock(local, ch, fl));
+        } catch (IOException e) {
+            local.release();
+            throw new StoreIOException("cannot lock " + path, e);
         }
     }
 
     /** A held lock; closing releases it. */
     public static final class PathLock implements AutoCloseable {
-        private final ReentrantLock local;
+        private final Semaphore local;
         private final FileChannel channel;
         private final FileLock fileLock;
 
-        PathLock(ReentrantLock local, FileChannel channel, FileLock fileLock) {
+        PathLock(Semaphore local, FileChannel channel, FileLock fileLock) {
             this.local = local;
             this.channel = channel;
             this.fileLock = fileLock;
@@ -68,7 +91,7 @@ public final class PathLocks {
             } catch (IOException e) {
                 throw new StoreIOException("cannot release a path lock", e);
             } finally {
-                local.unlock();
+                local.release();
             }
         }
     }

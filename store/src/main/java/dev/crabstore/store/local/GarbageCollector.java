@@ -1,0 +1,129 @@
+package dev.crabstore.store.local;
+
+import dev.crabstore.core.path.StorePath;
+import dev.crabstore.core.store.PathInfo;
+import dev.crabstore.store.StoreIOException;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Deletes every store path no root reaches. Runs under the exclusive GC lock, so no process adds a path or starts
+ * relying on one meanwhile; paths in use by running processes are kept through their temporary roots, and files of
+ * a path some process is building (its path lock is held) are left alone.
+ */
+public final class GarbageCollector {
+    private GarbageCollector() {}
+
+    /** What a collection did (or, dry, would do). */
+    public record Result(List<StorePath> deleted, long bytesFreed, int leftoversDeleted) {}
+
+    /**
+     * @param maxFreed stop once this many bytes (NAR size) are freed; {@code Long.MAX_VALUE} for no limit
+     * @param olderThanSeconds only delete paths registered at least this long ago (0 for all)
+     */
+    public static Result collect(LocalStore store, GcRoots roots, boolean dryRun, long maxFreed,
+            long olderThanSeconds, Clock clock) {
+        try (GcLock.Held l = store.gcLock().exclusive()) {
+            Set<StorePath> live = new HashSet<>();
+            Deque<StorePath> todo = new ArrayDeque<>(roots.roots().values());
+            todo.addAll(TempRoots.readAll(store.home()));
+            while (!todo.isEmpty()) {
+                StorePath p = todo.pop();
+                if (live.add(p)) {
+                    store.query(p).ifPresent(info -> todo.addAll(info.references()));
+                }
+            }
+            long now = clock.instant().getEpochSecond();
+            StoreDatabase db = store.database();
+            List<StorePath> deleted = new ArrayList<>();
+            long freed = 0;
+            // Referrers before their references: delete a dead path only once no dead path still refers to it.
+            List<StorePath> dead = new ArrayList<>();
+            for (StorePath p : db.allValidPaths()) {
+                if (!live.contains(p)) {
+                    dead.add(p);
+                }
+            }
+            Set<StorePath> deadSet = new HashSet<>(dead);
+            Set<StorePath> done = new HashSet<>();
+            for (StorePath p : dead) {
+                if (freed >= maxFreed) {
+                    break;
+                }
+                freed += deleteWithReferrers(store, p, deadSet, done, deleted, dryRun, now, olderThanSeconds);
+            }
+            int leftovers = dryRun ? 0 : deleteLeftovers(store);
+            return new Result(deleted, freed, leftovers);
+        }
+    }
+
+    private static long deleteWithReferrers(LocalStore store, StorePath p, Set<StorePath> dead, Set<StorePath> done,
+            List<StorePath> deleted, boolean dryRun, long now, long olderThan) {
+        if (!done.add(p)) {
+            return 0;
+        }
+        long freed = 0;
+        for (StorePath r : store.database().referrers(p)) {
+            if (dead.contains(r)) {
+                freed += deleteWithReferrers(store, r, dead, done, deleted, dryRun, now, olderThan);
+            }
+        }
+        Optional<PathInfo> info = store.query(p);
+        if (info.isEmpty() || now - info.get().registrationTime() < olderThan) {
+            return freed;
+        }
+        if (!store.database().referrers(p).isEmpty() && !dryRun) {
+            // A referrer was too young to delete; so is this path.
+            return freed;
+        }
+        if (!dryRun) {
+            store.database().invalidate(p);
+            dev.crabstore.store.local.Canonicaliser.deleteTree(store.realPath(p));
+        }
+        deleted.add(p);
+        return freed + info.get().narSize();
+    }
+
+    /** Files in the store directory without a database row, left by interrupted runs and not being built now. */
+    private static int deleteLeftovers(LocalStore store) {
+        int n = 0;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(store.home().realStoreDir())) {
+            for (Path f : ds) {
+                StorePath p;
+                try {
+                    p = StorePath.parseBaseName(f.getFileName().toString());
+                } catch (RuntimeException e) {
+                    continue;
+                }
+                if (store.isValid(p)) {
+                    continue;
+                }
+                Optional<PathLocks.PathLock> lock = store.locks().tryLock(p);
+                if (lock.isEmpty()) {
+                    continue;
+                }
+                try (PathLocks.PathLock held = lock.get()) {
+                    if (!store.isValid(p)) {
+                        Canonicaliser.deleteTree(f);
+                        n++;
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new StoreIOException("cannot list " + store.home().realStoreDir(), e);
+        }
+        return n;
+    }
+
+}

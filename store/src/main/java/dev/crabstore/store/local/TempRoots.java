@@ -1,0 +1,110 @@
+package dev.crabstore.store.local;
+
+import dev.crabstore.core.path.StorePath;
+import dev.crabstore.store.StoreIOException;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * Paths a running process uses or has just made, which the garbage collector must keep although no root reaches
+ * them yet. Each process appends to its own file in {@code var/temproots/} and holds a lock on it while it lives;
+ * the collector reads the files of live processes and deletes those of dead ones.
+ */
+public final class TempRoots implements AutoCloseable {
+    private final Path file;
+    private final FileChannel channel;
+    private final FileLock lock;
+    private final Set<StorePath> added = new HashSet<>();
+
+    private TempRoots(Path file, FileChannel channel, FileLock lock) {
+        this.file = file;
+        this.channel = channel;
+        this.lock = lock;
+    }
+
+    static Path dir(StoreHome home) {
+        return home.root().resolve("var/temproots");
+    }
+
+    public static TempRoots open(StoreHome home) {
+        try {
+            Path d = Files.createDirectories(dir(home));
+            String name = ProcessHandle.current().pid() + "-" + System.nanoTime();
+            // Created under a hidden name and renamed once locked, so the collector never sees it unlocked.
+            Path hidden = d.resolve("." + name);
+            FileChannel ch = FileChannel.open(hidden, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            FileLock lock = ch.lock();
+            Path f = d.resolve(name);
+            Files.move(hidden, f, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            return new TempRoots(f, ch, lock);
+        } catch (IOException e) {
+            throw new StoreIOException("cannot create a temporary roots file", e);
+        }
+    }
+
+    /** Records {@code p}; call before relying on it (and before registering it). */
+    public synchronized void add(StorePath p) {
+        if (added.add(p)) {
+            try {
+                channel.write(java.nio.ByteBuffer.wrap((p.baseName() + "\n").getBytes(StandardCharsets.US_ASCII)));
+                channel.force(false);
+            } catch (IOException e) {
+                throw new StoreIOException("cannot record a temporary root", e);
+            }
+        }
+    }
+
+    /** The temporary roots of every live process; files of dead processes are deleted. */
+    static Set<StorePath> readAll(StoreHome home) {
+        Set<StorePath> out = new HashSet<>();
+        Path d = dir(home);
+        if (!Files.isDirectory(d)) {
+            return out;
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(d)) {
+            for (Path f : ds) {
+                if (f.getFileName().toString().startsWith(".")) {
+                    continue;
+                }
+                try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                    FileLock probe = ch.tryLock();
+                    if (probe != null) {
+                        // Nobody holds it: its process is gone.
+                        probe.release();
+                        Files.deleteIfExists(f);
+                        continue;
+                    }
+                } catch (java.nio.channels.OverlappingFileLockException e) {
+                    // Held by this very process: live.
+                }
+                for (String line : Files.readAllLines(f, StandardCharsets.US_ASCII)) {
+                    if (!line.isBlank()) {
+                        out.add(StorePath.parseBaseName(line.strip()));
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new StoreIOException("cannot read temporary roots in " + d, e);
+        }
+        return out;
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            lock.release();
+            channel.close();
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            throw new StoreIOException("cannot remove " + file, e);
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package dev.crabstore.store.local;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.crabstore.core.path.StoreDir;
+import dev.crabstore.core.path.StorePath;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class GarbageCollectorTest {
+    @TempDir
+    Path dir;
+
+    StoreHome home() {
+        return new StoreHome(dir.resolve("home"), StoreDir.DEFAULT);
+    }
+
+    StorePath text(LocalStore s, String name, String body, Set<StorePath> refs) {
+        return s.addText(name, body.getBytes(StandardCharsets.UTF_8), refs);
+    }
+
+    @Test
+    void keepsWhatRootsReachAndDeletesTheRest() throws Exception {
+        GcRoots roots = new GcRoots(home());
+        StorePath a;
+        StorePath b;
+        StorePath c;
+        try (LocalStore s = LocalStore.open(home(), Clock.systemUTC())) {
+            a = text(s, "a", "a", Set.of());
+            b = text(s, "b", "refers to " + s.storeDir().print(a), Set.of(a));
+            c = text(s, "c", "c", Set.of());
+            roots.addRoot(dir.resolve("project/result"), b);
+        }
+        try (LocalStore s = LocalStore.open(home(), Clock.systemUTC())) {
+            GarbageCollector.Result dry = GarbageCollector.collect(s, roots, true, Long.MAX_VALUE, 0, Clock.systemUTC());
+            assertEquals(List.of(c), dry.deleted());
+            assertTrue(s.isValid(c), "a dry run deletes nothing");
+            GarbageCollector.Result r = GarbageCollector.collect(s, roots, false, Long.MAX_VALUE, 0, Clock.systemUTC());
+            assertEquals(List.of(c), r.deleted());
+            assertFalse(s.isValid(c));
+            assertFalse(Files.exists(s.realPath(c)));
+            assertTrue(s.isValid(a) && s.isValid(b));
+            // The root's link resolves to the real path.
+            assertEquals("refers to " + s.storeDir().print(a), Files.readString(dir.resolve("project/result")));
+            Files.delete(dir.resolve("project/result"));
+            GarbageCollector.Result all = GarbageCollector.collect(s, roots, false, Long.MAX_VALUE, 0,
+                    Clock.systemUTC());
+            assertEquals(List.of(b, a), all.deleted(), "referrers first");
+            assertEquals(List.of(), s.database().allValidPaths());
+        }
+    }
+
+    @Test
+    void temporaryRootsOfRunningProcessesAreKept() {
+        GcRoots roots = new GcRoots(home());
+        try (LocalStore builder = LocalStore.open(home(), Clock.systemUTC());
+                LocalStore gc = LocalStore.open(home(), Clock.systemUTC())) {
+            StorePath fresh = text(builder, "just-built", "x", Set.of());
+            GarbageCollector.collect(gc, roots, false, Long.MAX_VALUE, 0, Clock.systemUTC());
+            assertTrue(gc.isValid(fresh), "the builder's temporary root protects it");
+            builder.close();
+            GarbageCollector.collect(gc, roots, false, Long.MAX_VALUE, 0, Clock.systemUTC());
+            assertFalse(gc.isValid(fresh), "once the builder is gone, so is its root");
+        }
+    }
+
+    @Test
+    void leftoversAreDeletedUnlessSomeoneIsBuildingThem() throws Exception {
+        GcRoots roots = new GcRoots(home());
+        try (LocalStore s = LocalStore.open(home(), Clock.systemUTC())) {
+            StorePath half = StorePath.parseBaseName("26qlyjafkhg4qjf7m7kl6xsk8dkbyxxc-half");
+            StorePath busy = StorePath.parseBaseName("3y7fdghfqlqpighk6301diwn76hyhx6w-busy");
+            Files.createDirectories(s.realPath(half));
+            Files.createDirectories(s.realPath(busy));
+            try (PathLocks.PathLock l = s.locks().lock(busy)) {
+                GarbageCollector.Result r = GarbageCollector.collect(s, roots, false, Long.MAX_VALUE, 0,
+                        Clock.systemUTC());
+                assertEquals(1, r.leftoversDeleted());
+                assertFalse(Files.exists(s.realPath(half)));
+                assertTrue(Files.exists(s.realPath(busy)));
+            }
+        }
+    }
+
+    @Test
+    void maxFreedAndAgeLimitTheCollection() {
+        GcRoots roots = new GcRoots(home());
+        try (LocalStore s = LocalStore.open(home(), Clock.systemUTC())) {
+            text(s, "one", "1", Set.of());
+            text(s, "two", "2", Set.of());
+        }
+        try (LocalStore s = LocalStore.open(home(), Clock.systemUTC())) {
+            GarbageCollector.Result young = GarbageCollector.collect(s, roots, false, Long.MAX_VALUE, 3600,
+                    Clock.systemUTC());
+            assertEquals(List.of(), young.deleted(), "nothing is an hour old");
+            GarbageCollector.Result one = GarbageCollector.collect(s, roots, false, 1, 0, Clock.systemUTC());
+            assertEquals(1, one.deleted().size());
+        }
+    }
+
+}
