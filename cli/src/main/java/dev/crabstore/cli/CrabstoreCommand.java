@@ -13,6 +13,7 @@ public final class CrabstoreCommand implements Runnable {
     /** Every top-level command, in the order help lists them. */
     static final List<Class<?>> COMMANDS = List.of(
             DrvCommand.class,
+            GcCommand.class,
             HashCommand.class,
             NarCommand.class,
             RealiseCommand.class,

@@ -1,0 +1,70 @@
+package dev.crabstore.cli;
+
+import dev.crabstore.core.InvalidFormatException;
+import dev.crabstore.store.local.GarbageCollector;
+import dev.crabstore.store.local.GcRoots;
+import dev.crabstore.store.local.LocalStore;
+import java.time.Clock;
+import java.util.Locale;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code crabstore gc}: deletes every store path no GC root reaches. */
+@Command(name = "gc", mixinStandardHelpOptions = true,
+        description = "Delete store paths that no GC root (target/ links, result links, add-root) reaches. Paths "
+                + "that running crabstore processes use are kept.")
+public final class GcCommand implements Runnable {
+    private final CliContext context;
+
+    @Mixin
+    StoreOptions options;
+
+    @Option(names = "--dry-run", description = "Only print what would be deleted.")
+    boolean dryRun;
+
+    @Option(names = "--max-freed", paramLabel = "SIZE", description = "Stop after freeing SIZE bytes (K, M, G suffixes).")
+    String maxFreed;
+
+    @Option(names = "--older-than", paramLabel = "DAYS", description = "Only delete paths registered DAYS ago or earlier.")
+    Double olderThanDays;
+
+    public GcCommand(CliContext context) {
+        this.context = context;
+    }
+
+    @Override
+    public void run() {
+        long limit = maxFreed == null ? Long.MAX_VALUE : parseSize(maxFreed);
+        long age = olderThanDays == null ? 0 : (long) (olderThanDays * 86400);
+        try (LocalStore store = options.openStore(context)) {
+            GarbageCollector.Result r = GarbageCollector.collect(store, new GcRoots(store.home()), dryRun, limit, age,
+                    Clock.systemUTC());
+            r.deleted().forEach(p -> context.out().println((dryRun ? "would delete " : "deleted ")
+                    + store.storeDir().print(p)));
+            context.err().printf(Locale.ROOT, "%d store paths %s, %.2f MiB freed%s%n", r.deleted().size(),
+                    dryRun ? "would be deleted" : "deleted", r.bytesFreed() / 1048576.0,
+                    r.leftoversDeleted() > 0 ? ", " + r.leftoversDeleted() + " leftovers of interrupted builds removed"
+                            : "");
+        }
+    }
+
+    static long parseSize(String s) {
+        String t = s.strip().toUpperCase(Locale.ROOT);
+        long mult = 1;
+        if (t.endsWith("K") || t.endsWith("M") || t.endsWith("G") || t.endsWith("T")) {
+            mult = switch (t.charAt(t.length() - 1)) {
+                case 'K' -> 1L << 10;
+                case 'M' -> 1L << 20;
+                case 'G' -> 1L << 30;
+                default -> 1L << 40;
+            };
+            t = t.substring(0, t.length() - 1);
+        }
+        try {
+            return Long.parseLong(t) * mult;
+        } catch (NumberFormatException e) {
+            throw new InvalidFormatException("invalid size '" + s + "' (e.g. 500M, 2G)");
+        }
+    }
+}
