@@ -127,35 +127,41 @@ public final class LocalStore implements AutoCloseable {
     public StorePath addPath(Path source, String name, Predicate<Path> include) {
         NarDigest digest = NarDumper.digest(source, include);
         StorePath path = storeDir().makeSourcePath(name, digest.narHash(), List.of(), false);
-        if (protect(path)) {
-            return path;
-        }
-        try (PathLocks.PathLock lock = locks.lock(path)) {
-            if (db.isValid(path)) {
-                return path;
+        return addByContent(path, Set.of(), new ContentAddress(ContentAddressMethod.NAR, digest.narHash()), temp -> {
+            Path copy = temp.resolve("copy");
+            TreeCopier.copy(source, copy, include);
+            Canonicaliser.canonicalise(copy);
+            if (!NarDumper.digest(copy).equals(digest)) {
+                throw new StoreIOException("cannot add " + source + ": it changed while it was being added");
             }
-            Path temp = newTempDir(name);
-            try {
-                Path copy = temp.resolve("copy");
-                TreeCopier.copy(source, copy, include);
-                Canonicaliser.canonicalise(copy);
-                NarDigest copied = NarDumper.digest(copy);
-                if (!copied.equals(digest)) {
-                    throw new StoreIOException("cannot add " + source + ": it changed while it was being added");
-                }
-                commit(path, copy, Set.of(), Optional.empty(),
-                        Optional.of(new ContentAddress(ContentAddressMethod.NAR, digest.narHash())), digest);
-            } finally {
-                Canonicaliser.deleteTree(temp);
-            }
-        }
-        return path;
+            return copy;
+        }, digest);
     }
 
     /** Adds a text file (a {@code .drv}) by content with the given references. */
     public StorePath addText(String name, byte[] contents, Set<StorePath> references) {
         Hash h = Hash.sha256(contents);
         StorePath path = storeDir().makeTextPath(name, h, references);
+        return addByContent(path, references, new ContentAddress(ContentAddressMethod.TEXT, h), temp -> {
+            Path file = temp.resolve("text");
+            Files.write(file, contents);
+            Canonicaliser.canonicalise(file);
+            return file;
+        }, null);
+    }
+
+    /** Writes the contents of a path into a scratch dir and returns the canonical tree. */
+    @FunctionalInterface
+    private interface Materialiser {
+        Path write(Path scratch) throws IOException;
+    }
+
+    /**
+     * The common end of adding by content: nothing to do if already valid; else, under the path's lock,
+     * materialise it in scratch space and commit it. {@code digest} is the known NAR digest, or null to compute it.
+     */
+    private StorePath addByContent(StorePath path, Set<StorePath> references, ContentAddress ca, Materialiser m,
+            NarDigest digest) {
         if (protect(path)) {
             return path;
         }
@@ -163,15 +169,13 @@ public final class LocalStore implements AutoCloseable {
             if (db.isValid(path)) {
                 return path;
             }
-            Path temp = newTempDir(name);
+            Path temp = newTempDir(path.name());
             try {
-                Path file = temp.resolve("text");
-                Files.write(file, contents);
-                Canonicaliser.canonicalise(file);
-                commit(path, file, references, Optional.empty(),
-                        Optional.of(new ContentAddress(ContentAddressMethod.TEXT, h)), NarDumper.digest(file));
+                Path tree = m.write(temp);
+                commit(path, tree, references, Optional.empty(), Optional.of(ca),
+                        digest != null ? digest : NarDumper.digest(tree));
             } catch (IOException e) {
-                throw new StoreIOException("cannot write " + name, e);
+                throw new StoreIOException("cannot add " + storeDir().print(path), e);
             } finally {
                 Canonicaliser.deleteTree(temp);
             }
