@@ -15,6 +15,7 @@ public final class CrabstoreCommand implements Runnable {
             DrvCommand.class,
             GcCommand.class,
             HashCommand.class,
+            KeyCommand.class,
             NarCommand.class,
             RealiseCommand.class,
             StoreCommand.class);
