@@ -201,33 +201,48 @@ public final class LocalStore implements AutoCloseable {
     }
 
     /**
+     * Registers a path fetched from a binary cache, restored at {@code tree}, with the metadata the cache gave
+     * (references, deriver, signatures, content address). Its references must be valid. The caller holds the lock.
+     */
+    public PathInfo registerFetched(PathInfo info, Path tree) {
+        Canonicaliser.canonicalise(tree);
+        NarDigest digest = NarDumper.digest(tree);
+        if (!digest.narHash().equals(info.narHash()) || digest.narSize() != info.narSize()) {
+            throw new StoreIOException("fetched " + storeDir().print(info.path()) + " does not match its NAR hash");
+        }
+        return moveAndRegister(tree, info);
+    }
+
+    /**
      * Moves a canonical {@code tree} whose NAR digest is {@code digest} to the path's real location (replacing
      * leftovers of an interrupted run) and commits the row. The caller holds the path's lock.
      */
     private PathInfo commit(StorePath path, Path tree, Set<StorePath> references, Optional<StorePath> deriver,
             Optional<ContentAddress> ca, NarDigest digest) {
-        try (GcLock.Held l = gcLock.shared()) {
-            tempRoots().add(path);
-            return moveAndRegister(path, tree, references, deriver, ca, digest);
-        }
+        return moveAndRegister(tree, new PathInfo(path, digest.narHash(), digest.narSize(), new TreeSet<>(references),
+                deriver, new TreeSet<>(), ca, 0));
     }
 
-    private PathInfo moveAndRegister(StorePath path, Path tree, Set<StorePath> references,
-            Optional<StorePath> deriver, Optional<ContentAddress> ca, NarDigest digest) {
-        Path real = realPath(path);
-        if (Files.exists(real, LinkOption.NOFOLLOW_LINKS)) {
-            // An invalid leftover of an interrupted run: nothing refers to it.
-            Canonicaliser.deleteTree(real);
+    /**
+     * The last two steps of every way in: rename the canonical tree into place (replacing an invalid leftover of an
+     * interrupted run) and commit the row, under a temporary root and the shared GC lock.
+     */
+    private PathInfo moveAndRegister(Path tree, PathInfo info) {
+        try (GcLock.Held l = gcLock.shared()) {
+            tempRoots().add(info.path());
+            Path real = realPath(info.path());
+            if (Files.exists(real, LinkOption.NOFOLLOW_LINKS)) {
+                Canonicaliser.deleteTree(real);
+            }
+            try {
+                Files.move(tree, real, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                throw new StoreIOException("cannot move " + info.path() + " into the store", e);
+            }
+            PathInfo registered = info.withRegistrationTime(clock.instant().getEpochSecond());
+            db.register(registered);
+            return registered;
         }
-        try {
-            Files.move(tree, real, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new StoreIOException("cannot move " + path + " into the store", e);
-        }
-        PathInfo info = new PathInfo(path, digest.narHash(), digest.narSize(), new TreeSet<>(references), deriver,
-                new TreeSet<>(), ca, clock.instant().getEpochSecond());
-        db.register(info);
-        return info;
     }
 
     /** Streams the NAR of a valid path. */

@@ -1,0 +1,294 @@
+package dev.crabstore.store.cache;
+
+import dev.crabstore.core.InvalidFormatException;
+import dev.crabstore.core.cache.NarInfo;
+import dev.crabstore.core.cache.NixCacheInfo;
+import dev.crabstore.core.hash.Hash;
+import dev.crabstore.core.hash.HashAlgorithm;
+import dev.crabstore.core.hash.HashingOutputStream;
+import dev.crabstore.core.path.StoreDir;
+import dev.crabstore.core.path.StorePath;
+import dev.crabstore.core.sign.SecretKey;
+import dev.crabstore.core.sign.TrustedKeys;
+import dev.crabstore.core.store.PathInfo;
+import dev.crabstore.store.StoreIOException;
+import dev.crabstore.store.cache.transport.CacheTransport;
+import dev.crabstore.store.cache.transport.TransportException;
+import dev.crabstore.store.local.Canonicaliser;
+import dev.crabstore.store.local.LocalStore;
+import dev.crabstore.store.local.PathLocks;
+import dev.crabstore.store.nar.NarRestorer;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * A Nix-format binary cache over a {@link CacheTransport}: {@code nix-cache-info}, {@code <hash>.narinfo} and
+ * {@code nar/<filehash>.nar.<ext>}. Uploads closures, references first; downloads verify trust, the NAR's hash and
+ * size while streaming, and register nothing unless everything checks out.
+ */
+public final class BinaryCache {
+    private final CacheTransport transport;
+    private final StoreDir storeDir;
+
+    public BinaryCache(CacheTransport transport, StoreDir storeDir) {
+        this.transport = transport;
+        this.storeDir = storeDir;
+    }
+
+    public String describe() {
+        return transport.describe();
+    }
+
+    /** The cache's nix-cache-info; a cache for another store dir is refused. */
+    public NixCacheInfo cacheInfo() {
+        Optional<InputStream> in = transport.get("nix-cache-info");
+        if (in.isEmpty()) {
+            return new NixCacheInfo(Optional.empty(), Optional.empty(), java.util.OptionalInt.empty());
+        }
+        NixCacheInfo info = NixCacheInfo.parse(read(in.get(), "nix-cache-info"), describe() + "/nix-cache-info");
+        if (info.storeDir().isPresent() && !info.storeDir().get().equals(storeDir.path())) {
+            throw new InvalidFormatException("binary cache " + describe() + " is for stores with prefix '"
+                    + info.storeDir().get() + "', not '" + storeDir + "'");
+        }
+        return info;
+    }
+
+    /** The narinfo of {@code p}, or empty when the cache does not have it (or has one for another path). */
+    public Optional<NarInfo> narInfo(StorePath p) {
+        String name = p.hashPart() + ".narinfo";
+        Optional<InputStream> in = transport.get(name);
+        if (in.isEmpty()) {
+            return Optional.empty();
+        }
+        NarInfo info = NarInfo.parse(read(in.get(), name), storeDir, describe() + "/" + name);
+        // Nix treats a narinfo naming another path as absent.
+        return info.path().equals(p) ? Optional.of(info) : Optional.empty();
+    }
+
+    private static String read(InputStream in, String what) {
+        try (in) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new TransportException("cannot read " + what, e);
+        }
+    }
+
+    /** Uploads {@code roots} and their closure (references first), skipping what the cache has. Returns uploaded paths. */
+    public List<StorePath> upload(LocalStore store, Set<StorePath> roots, Optional<SecretKey> key,
+            Compression compression) {
+        if (!transport.exists("nix-cache-info")) {
+            putText("nix-cache-info", NixCacheInfo.of(storeDir.path(), true, 40).render(), "text/x-nix-cache-info",
+                    store);
+        } else {
+            cacheInfo();
+        }
+        List<StorePath> uploaded = new ArrayList<>();
+        for (StorePath p : closureReferencesFirst(store, roots)) {
+            if (transport.exists(p.hashPart() + ".narinfo")) {
+                continue;
+            }
+            uploadOne(store, p, key, compression);
+            uploaded.add(p);
+        }
+        return uploaded;
+    }
+
+    private List<StorePath> closureReferencesFirst(LocalStore store, Set<StorePath> roots) {
+        LinkedHashSet<StorePath> order = new LinkedHashSet<>();
+        Set<StorePath> visiting = new TreeSet<>();
+        for (StorePath r : roots) {
+            visit(store, r, order, visiting);
+        }
+        return new ArrayList<>(order);
+    }
+
+    private void visit(LocalStore store, StorePath p, LinkedHashSet<StorePath> order, Set<StorePath> visiting) {
+        if (order.contains(p) || !visiting.add(p)) {
+            return;
+        }
+        PathInfo info = store.query(p).orElseThrow(() -> new StoreIOException("path " + storeDir.print(p)
+                + " is not valid in the local store"));
+        for (StorePath r : info.references()) {
+            if (!r.equals(p)) {
+                visit(store, r, order, visiting);
+            }
+        }
+        order.add(p);
+    }
+
+    private void uploadOne(LocalStore store, StorePath p, Optional<SecretKey> key, Compression compression) {
+        PathInfo info = store.query(p).orElseThrow();
+        Path temp = store.newTempDir("upload-" + p.name());
+        try {
+            Path file = temp.resolve("nar");
+            HashingOutputStream fileHash;
+            HashingOutputStream narHash;
+            try (OutputStream raw = Files.newOutputStream(file)) {
+                fileHash = new HashingOutputStream(HashAlgorithm.SHA256, raw);
+                try (OutputStream compressed = compression.compress(fileHash)) {
+                    narHash = new HashingOutputStream(HashAlgorithm.SHA256, compressed);
+                    store.dumpPath(p, narHash);
+                    narHash.flush();
+                }
+            }
+            if (!narHash.hash().equals(info.narHash()) || narHash.count() != info.narSize()) {
+                throw new StoreIOException("store path " + storeDir.print(p) + " is corrupt: its contents no longer "
+                        + "match its registered NAR hash (run 'crabstore store verify --check-contents')");
+            }
+            Hash fh = fileHash.hash();
+            String url = "nar/" + fh.toNix32() + compression.extension();
+            transport.put(url, file, "application/x-nix-nar");
+            NarInfo narInfo = new NarInfo(info.withRegistrationTime(0), url, compression.nixName(), Optional.of(fh),
+                    OptionalLong.of(fileHash.count()), Optional.empty());
+            if (key.isPresent()) {
+                narInfo = narInfo.sign(key.get(), storeDir);
+            }
+            putText(p.hashPart() + ".narinfo", narInfo.render(storeDir), "text/x-nix-narinfo", store);
+        } catch (IOException e) {
+            throw new StoreIOException("cannot upload " + storeDir.print(p), e);
+        } finally {
+            Canonicaliser.deleteTree(temp);
+        }
+    }
+
+    private void putText(String name, String text, String type, LocalStore store) {
+        Path temp = store.newTempDir("upload");
+        try {
+            Path f = Files.writeString(temp.resolve("f"), text, StandardCharsets.UTF_8);
+            transport.put(name, f, type);
+        } catch (IOException e) {
+            throw new StoreIOException("cannot write " + name, e);
+        } finally {
+            Canonicaliser.deleteTree(temp);
+        }
+    }
+
+    /** Why a path could not be fetched. */
+    public static final class RejectedException extends StoreIOException {
+        public RejectedException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Downloads {@code p} and its references (references first) into the local store, trusting only what
+     * {@code trusted} signs (or what is content-addressed). Returns the paths fetched.
+     */
+    public List<StorePath> download(LocalStore store, StorePath p, TrustedKeys trusted) {
+        cacheInfo();
+        List<StorePath> fetched = new ArrayList<>();
+        Deque<StorePath> stack = new ArrayDeque<>();
+        downloadWithReferences(store, p, trusted, fetched, stack);
+        return fetched;
+    }
+
+    private void downloadWithReferences(LocalStore store, StorePath p, TrustedKeys trusted, List<StorePath> fetched,
+            Deque<StorePath> stack) {
+        if (store.protect(p) || stack.contains(p)) {
+            return;
+        }
+        NarInfo info = narInfo(p).orElseThrow(() -> new RejectedException("binary cache " + describe()
+                + " does not have " + storeDir.print(p)));
+        if (!info.isTrusted(trusted, storeDir)) {
+            throw new RejectedException("the narinfo of " + storeDir.print(p) + " in " + describe()
+                    + " is not signed by a trusted key");
+        }
+        stack.push(p);
+        for (StorePath r : info.info().references()) {
+            if (!r.equals(p)) {
+                downloadWithReferences(store, r, trusted, fetched, stack);
+            }
+        }
+        stack.pop();
+        fetchOne(store, info);
+        fetched.add(p);
+    }
+
+    private void fetchOne(LocalStore store, NarInfo info) {
+        StorePath p = info.path();
+        try (PathLocks.PathLock lock = store.locks().lock(p)) {
+            if (store.isValid(p)) {
+                return;
+            }
+            Compression compression = Compression.parse(info.compression());
+            InputStream file = transport.get(info.url()).orElseThrow(() -> new RejectedException("file '"
+                    + info.url() + "' does not exist in binary cache " + describe()));
+            Path temp = store.newTempDir("download-" + p.name());
+            try (InputStream in = file) {
+                HashingInputStream narStream = new HashingInputStream(compression.decompress(in), info.info()
+                        .narSize());
+                Path out = temp.resolve("out");
+                NarRestorer.restore(narStream, out, describe() + "/" + info.url());
+                Hash got = narStream.hash();
+                if (!got.equals(info.info().narHash()) || narStream.count() != info.info().narSize()) {
+                    throw new RejectedException("hash mismatch importing " + storeDir.print(p) + " from " + describe()
+                            + ": specified " + info.info().narHash() + " (" + info.info().narSize()
+                            + " bytes), got " + got + " (" + narStream.count() + " bytes)");
+                }
+                store.registerFetched(info.info(), out);
+            } catch (IOException e) {
+                throw new TransportException("cannot download " + info.url() + " from " + describe(), e);
+            } finally {
+                Canonicaliser.deleteTree(temp);
+            }
+        }
+    }
+
+    /** Hashes what is read and refuses to read more than the promised size (a lying server cannot fill the disk). */
+    private static final class HashingInputStream extends FilterInputStream {
+        private final java.security.MessageDigest digest = HashAlgorithm.SHA256.newDigest();
+        private final long limit;
+        private long count;
+
+        HashingInputStream(InputStream in, long limit) {
+            super(in);
+            this.limit = limit;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] b = new byte[1];
+            return read(b, 0, 1) < 0 ? -1 : b[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            if (n > 0) {
+                count += n;
+                if (count > limit) {
+                    throw new IOException("the NAR is larger than its narinfo says (" + limit + " bytes)");
+                }
+                digest.update(b, off, n);
+            }
+            return n;
+        }
+
+        Hash hash() throws IOException {
+            // Whatever follows the archive counts too: the NAR parser stops at its end.
+            byte[] rest = new byte[8192];
+            while (read(rest, 0, rest.length) > 0) {
+                // drained into the digest
+            }
+            return Hash.of(HashAlgorithm.SHA256, digest.digest());
+        }
+
+        long count() {
+            return count;
+        }
+    }
+}
