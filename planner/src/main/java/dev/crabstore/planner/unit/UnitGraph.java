@@ -16,6 +16,15 @@ public record UnitGraph(List<Unit> units, List<Integer> roots) {
         }
     }
 
+    /** Package ids of the root units: the packages selected on the command line (CARGO_PRIMARY_PACKAGE). */
+    public java.util.Set<String> rootPackageIds() {
+        java.util.Set<String> ids = new java.util.LinkedHashSet<>();
+        for (int r : roots) {
+            ids.add(units.get(r).pkgId());
+        }
+        return ids;
+    }
+
     public Unit unit(int index) {
         return units.get(index);
     }
