@@ -33,7 +33,7 @@ class CargoConformanceTest {
     }
 
     @Test
-    void smallReleaseNoDefaultFeatures() throws Exception {
+    void smallRelease() throws Exception {
         check("small", "--offline", "--locked", "--release");
     }
 

@@ -33,7 +33,8 @@ import tools.jackson.databind.json.JsonMapper;
 final class CargoOracle {
     static final String HASH = "0000000000000000";
     private static final Set<String> IGNORED_ENV = Set.of("CARGO_HOME", "CARGO_MAKEFLAGS", "LD_LIBRARY_PATH",
-            "RUSTC_WRAPPER", "RUST_RECURSION_COUNT", "CRABREC_DIR", "RUSTC_BOOTSTRAP", "CARGO_TARGET_DIR");
+            "RUSTC_WRAPPER", "RUST_RECURSION_COUNT", "CRABREC_DIR", "RUSTC_BOOTSTRAP", "CARGO_TARGET_DIR", "PATH", "PWD",
+            "OLDPWD", "SHLVL", "_");
 
     record Recorded(List<String> args, Map<String, String> env, String cwd) {}
 
@@ -119,7 +120,9 @@ final class CargoOracle {
                 n.get("args").forEach(a -> args.add(a.asString()));
                 Map<String, String> e = new TreeMap<>();
                 n.get("env").properties().forEach(x -> e.put(x.getKey(), x.getValue().asString()));
-                recorded.add(new Recorded(args, e, n.get("cwd").asString()));
+                if (!args.get(0).equals("-")) { // cargo's own probe of rustc (--print=cfg etc.)
+                    recorded.add(new Recorded(args, e, n.get("cwd").asString()));
+                }
             }
         }
         return compare(plan, selection, recorded);
@@ -182,7 +185,7 @@ final class CargoOracle {
             compared++;
             Map<String, String> theirs = new TreeMap<>();
             r.env().forEach((name, v) -> {
-                if (!IGNORED_ENV.contains(name) && !name.startsWith("RUSTUP_") && !v.equals(System.getenv(name))) {
+                if (!IGNORED_ENV.contains(name) && !name.startsWith("RUSTUP_") && !name.contains("PYENV") && !v.equals(System.getenv(name))) {
                     theirs.put(name, norm(v));
                 }
             });
