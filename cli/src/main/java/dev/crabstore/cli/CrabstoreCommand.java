@@ -15,6 +15,7 @@ public final class CrabstoreCommand implements Runnable {
             DrvCommand.class,
             HashCommand.class,
             NarCommand.class,
+            PlanCommand.class,
             StoreCommand.class);
 
     @CommandLine.Spec

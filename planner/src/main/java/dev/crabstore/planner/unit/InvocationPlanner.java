@@ -132,7 +132,7 @@ public final class InvocationPlanner {
         boolean testMode = u.mode().equals("test");
         List<String> a = new ArrayList<>();
         a.add("--crate-name");
-        a.add(buildScript ? "build_script_build" : t.crateName());
+        a.add(t.crateName());
         a.add("--edition=" + t.edition());
         a.add(sourcePath(i));
         a.add("--error-format=json");
@@ -269,7 +269,7 @@ public final class InvocationPlanner {
             }
         }
         Map<String, String> env = packageEnv(pkg);
-        env.put("CARGO_CRATE_NAME", buildScript ? "build_script_build" : t.crateName());
+        env.put("CARGO_CRATE_NAME", t.crateName());
         if (t.isBin() || t.isExample() || testMode || t.kind().contains("bench")) {
             env.put("CARGO_BIN_NAME", t.name());
         }

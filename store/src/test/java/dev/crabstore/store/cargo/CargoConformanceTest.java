@@ -41,4 +41,15 @@ class CargoConformanceTest {
     void mediumDev() throws Exception {
         check("medium", "--offline", "--locked");
     }
+
+    @Test
+    void mediumReleaseOneMemberOtherFeatures() throws Exception {
+        check("medium", "--offline", "--locked", "--release", "-p", "textkit-util", "--no-default-features", "--features",
+                "lazy");
+    }
+
+    @Test
+    void largeDev() throws Exception {
+        check("large", "--offline", "--locked");
+    }
 }

@@ -107,9 +107,10 @@ final class CargoOracle {
         Map<String, String> env = new HashMap<>(cargoEnv());
         env.put("RUSTC_WRAPPER", wrapper.toString());
         env.put("CRABREC_DIR", recDir.toString());
-        List<String> cmd = new ArrayList<>(List.of("cargo", "build", "-v", "-j2"));
+        List<String> cmd = new ArrayList<>(List.of("cargo", "build", "-vv", "-j2"));
         cmd.addAll(selection.flags());
-        exec(ws, env, cmd.toArray(String[]::new));
+        String log = exec(ws, env, cmd.toArray(String[]::new));
+        List<Recorded> scriptRuns = ScriptRunLog.parse(log);
 
         JsonMapper mapper = JsonMapper.builder().build();
         List<Recorded> recorded = new ArrayList<>();
@@ -125,10 +126,11 @@ final class CargoOracle {
                 }
             }
         }
-        return compare(plan, selection, recorded);
+        return compare(plan, selection, recorded, scriptRuns);
     }
 
-    private Result compare(CargoPlan plan, CargoSelection selection, List<Recorded> recorded) throws Exception {
+    private Result compare(CargoPlan plan, CargoSelection selection, List<Recorded> recorded,
+            List<Recorded> scriptRuns) throws Exception {
         UnitGraph g = plan.unitGraph();
         CargoMetadata md = plan.metadata();
         String rustc = exec(ws, Map.of(), "rustc", "--print", "sysroot").strip() + "/bin/rustc";
@@ -199,6 +201,39 @@ final class CargoOracle {
                 diffs.add("cwd of unit " + i + ": ours " + inv.cwd() + " cargo " + r.cwd());
             }
         }
+        for (int i = 0; i < g.units().size(); i++) {
+            if (!g.unit(i).isRunCustomBuild()) {
+                continue;
+            }
+            Invocation inv = planner.buildScriptRun(i, outputs::get);
+            String program = norm(inv.program());
+            Map<String, String> ours = new TreeMap<>();
+            inv.env().forEach((name, v) -> ours.put(name, norm(v)));
+            Recorded best = null;
+            int bestDiff = Integer.MAX_VALUE;
+            for (Recorded r : scriptRuns) {
+                if (!norm(r.args().get(0)).equals(program)) {
+                    continue;
+                }
+                Map<String, String> theirs = scriptEnv(r);
+                int d = minus(ours, theirs).size() + minus(theirs, ours).size();
+                if (d < bestDiff) {
+                    best = r;
+                    bestDiff = d;
+                }
+            }
+            if (best == null) {
+                diffs.add("cargo did not run the build script of unit " + i + ": " + program);
+                continue;
+            }
+            scriptRuns.remove(best);
+            compared++;
+            Map<String, String> theirs = scriptEnv(best);
+            if (bestDiff != 0) {
+                diffs.add("build-script env of unit " + i + " (" + g.unit(i).pkgId() + "): ours-only="
+                        + minus(ours, theirs) + " cargo-only=" + minus(theirs, ours));
+            }
+        }
         for (Invocation inv : unmatched) {
             List<String> ours = normalise(inv.args());
             String name = ours.get(1);
@@ -222,6 +257,16 @@ final class CargoOracle {
             }
         }
         return new Result(g.units().size(), compared, diffs);
+    }
+
+    private static Map<String, String> scriptEnv(Recorded r) {
+        Map<String, String> theirs = new TreeMap<>();
+        r.env().forEach((name, v) -> {
+            if (!IGNORED_ENV.contains(name)) {
+                theirs.put(name, norm(v));
+            }
+        });
+        return theirs;
     }
 
     private static String targetOf(CargoSelection s) {
@@ -291,6 +336,10 @@ final class CargoOracle {
         for (int i = 0; i < args.size(); i++) {
             if (args.get(i).equals("-C") && i + 1 < args.size() && args.get(i + 1).startsWith("incremental=")) {
                 i++;
+                continue;
+            }
+            if (args.get(i).equals("warn") && i > 0 && args.get(i - 1).equals("--cap-lints")) {
+                out.add("allow"); // -vv turns cargo's --cap-lints allow into warn (cargo-mechanics §2.2 row 31)
                 continue;
             }
             out.add(norm(args.get(i)));
