@@ -485,9 +485,7 @@ public final class InvocationPlanner {
         for (Map.Entry<String, List<String>> e : cfg.entrySet()) {
             env.put("CARGO_CFG_" + envify(e.getKey()), String.join(",", e.getValue()));
         }
-        if (!u.features().isEmpty()) {
-            env.put("CARGO_CFG_FEATURE", String.join(",", u.features()));
-        }
+        env.put("CARGO_CFG_FEATURE", String.join(",", u.features())); // set even when empty, as cargo does
         if (u.profile().debugAssertions()) {
             env.put("CARGO_CFG_DEBUG_ASSERTIONS", "");
         }
