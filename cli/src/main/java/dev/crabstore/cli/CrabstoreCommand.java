@@ -18,6 +18,7 @@ public final class CrabstoreCommand implements Runnable {
             HashCommand.class,
             KeyCommand.class,
             NarCommand.class,
+            PlanCommand.class,
             RealiseCommand.class,
             StoreCommand.class);
 

@@ -1,0 +1,36 @@
+package dev.crabstore.planner.unit;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.SortedSet;
+
+/**
+ * What {@code cargo metadata} knows about a package and the unit graph does not: manifest fields behind the
+ * {@code CARGO_PKG_*} variables, all declared features (for {@code --check-cfg}), {@code links}.
+ * Absent optional fields are empty strings, as cargo sets them.
+ */
+public record MetadataPackage(String id, String name, String version, String manifestPath, List<String> authors,
+        String description, String homepage, String repository, String license, String licenseFile,
+        String rustVersion, String readme, SortedSet<String> declaredFeatures, String links, String edition,
+        List<String> targetKinds) {
+    public MetadataPackage {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(version, "version");
+        Objects.requireNonNull(manifestPath, "manifestPath");
+        authors = List.copyOf(authors);
+        declaredFeatures = java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(declaredFeatures));
+        targetKinds = List.copyOf(targetKinds);
+    }
+
+    /** The directory holding Cargo.toml. */
+    public String manifestDir() {
+        int slash = manifestPath.lastIndexOf('/');
+        return slash <= 0 ? "/" : manifestPath.substring(0, slash);
+    }
+
+    public boolean hasLib() {
+        return targetKinds.stream().anyMatch(k -> k.equals("lib") || k.equals("rlib") || k.equals("dylib")
+                || k.equals("cdylib") || k.equals("staticlib") || k.equals("proc-macro"));
+    }
+}

@@ -1,0 +1,41 @@
+package dev.crabstore.planner.unit;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Toolchain and configuration inputs of the synthesis (until cargo config/toolchain probing are wired in).
+ *
+ * @param cargo          value of CARGO
+ * @param rustc          the rustc program (and RUSTC for build scripts)
+ * @param rustdoc        RUSTDOC for build scripts
+ * @param hostTriple     HOST
+ * @param explicitTarget whether {@code --target} was given (then RUSTFLAGS apply to target units only)
+ * @param rustflags      RUSTFLAGS for target units (all units without {@code --target})
+ * @param hostRustflags  RUSTFLAGS for host units when {@code --target} was given
+ * @param linker         {@code -C linker} for target units, or null
+ * @param numJobs        NUM_JOBS for build scripts
+ * @param targetCfg      {@code rustc --print=cfg} lines for the target (for CARGO_CFG_*), in rustc's order
+ * @param primaryPackages package ids selected on the command line (CARGO_PRIMARY_PACKAGE)
+ * @param extraEnv       the config {@code [env]} table
+ */
+public record PlanSettings(String cargo, String rustc, String rustdoc, String hostTriple, boolean explicitTarget,
+        List<String> rustflags, List<String> hostRustflags, String linker, int numJobs, List<String> targetCfg,
+        Set<String> primaryPackages, Map<String, String> extraEnv) {
+    public PlanSettings {
+        Objects.requireNonNull(cargo, "cargo");
+        Objects.requireNonNull(rustc, "rustc");
+        Objects.requireNonNull(rustdoc, "rustdoc");
+        Objects.requireNonNull(hostTriple, "hostTriple");
+        rustflags = List.copyOf(rustflags);
+        hostRustflags = List.copyOf(hostRustflags);
+        targetCfg = List.copyOf(targetCfg);
+        primaryPackages = Set.copyOf(primaryPackages);
+        extraEnv = Map.copyOf(extraEnv);
+        if (numJobs < 1) {
+            throw new IllegalArgumentException("numJobs must be positive");
+        }
+    }
+}

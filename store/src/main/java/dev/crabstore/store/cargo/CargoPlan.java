@@ -1,0 +1,7 @@
+package dev.crabstore.store.cargo;
+
+import dev.crabstore.planner.unit.CargoMetadata;
+import dev.crabstore.planner.unit.UnitGraph;
+
+/** What cargo told us about a build: its unit graph and its metadata, with the raw JSON for debugging. */
+public record CargoPlan(UnitGraph unitGraph, CargoMetadata metadata, String unitGraphJson, String metadataJson) {}

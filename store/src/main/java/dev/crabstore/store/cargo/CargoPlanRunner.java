@@ -1,0 +1,68 @@
+package dev.crabstore.store.cargo;
+
+import dev.crabstore.planner.unit.CargoMetadata;
+import dev.crabstore.planner.unit.UnitGraph;
+import dev.crabstore.store.StoreIOException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Asks cargo for the plan: {@code cargo metadata --format-version 1} and
+ * {@code RUSTC_BOOTSTRAP=1 cargo build -Z unstable-options --unit-graph} with the user's selection flags.
+ */
+public final class CargoPlanRunner {
+    private final String cargo;
+    private final Map<String, String> env;
+
+    /** {@code env} is added to the inherited environment (e.g. CARGO_HOME). */
+    public CargoPlanRunner(String cargo, Map<String, String> env) {
+        this.cargo = cargo;
+        this.env = Map.copyOf(env);
+    }
+
+    public CargoPlan plan(Path workspace, CargoSelection selection) {
+        List<String> meta = new ArrayList<>(List.of(cargo, "metadata", "--format-version", "1"));
+        meta.addAll(selection.metadataFlags());
+        List<String> ug = new ArrayList<>(List.of(cargo, "build", "-Z", "unstable-options", "--unit-graph"));
+        ug.addAll(selection.flags());
+        String metadataJson = run(workspace, meta);
+        String unitGraphJson = run(workspace, ug);
+        return new CargoPlan(UnitGraph.parse(unitGraphJson, "cargo --unit-graph in " + workspace),
+                CargoMetadata.parse(metadataJson, "cargo metadata in " + workspace), unitGraphJson, metadataJson);
+    }
+
+    private String run(Path dir, List<String> cmd) {
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
+        pb.environment().putAll(env);
+        pb.environment().put("RUSTC_BOOTSTRAP", "1");
+        pb.environment().remove("RUSTC_WRAPPER");
+        try {
+            Process p = pb.start();
+            p.getOutputStream().close();
+            CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return p.getErrorStream().readAllBytes();
+                } catch (IOException e) {
+                    return new byte[0];
+                }
+            });
+            byte[] out = p.getInputStream().readAllBytes();
+            int rc = p.waitFor();
+            if (rc != 0) {
+                throw new CargoFailedException("`" + String.join(" ", cmd) + "` in " + dir + " failed with exit code "
+                        + rc + ":\n" + new String(err.join(), StandardCharsets.UTF_8).strip());
+            }
+            return new String(out, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new StoreIOException("cannot run " + cmd.get(0) + " in " + dir, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreIOException("interrupted while running " + String.join(" ", cmd));
+        }
+    }
+}

@@ -1,0 +1,353 @@
+package dev.crabstore.store.cargo;
+
+import dev.crabstore.planner.unit.BuildScriptOutput;
+import dev.crabstore.planner.unit.CargoMetadata;
+import dev.crabstore.planner.unit.Invocation;
+import dev.crabstore.planner.unit.InvocationPlanner;
+import dev.crabstore.planner.unit.MetadataPackage;
+import dev.crabstore.planner.unit.PackageId;
+import dev.crabstore.planner.unit.PlanSettings;
+import dev.crabstore.planner.unit.Unit;
+import dev.crabstore.planner.unit.UnitGraph;
+import dev.crabstore.planner.unit.UnitHashes;
+import dev.crabstore.planner.unit.UnitLayout;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Runs real cargo with a recording RUSTC_WRAPPER and compares every recorded rustc invocation with crabstore's
+ * synthesis for the same unit graph. Paths are identical by construction (the layout mimics cargo's target dir);
+ * only 16-hex hashes are normalised and cargo's {@code -C incremental} (crabstore never uses it) is dropped.
+ */
+final class CargoOracle {
+    static final String HASH = "0000000000000000";
+    private static final Set<String> IGNORED_ENV = Set.of("CARGO_HOME", "CARGO_MAKEFLAGS", "LD_LIBRARY_PATH",
+            "RUSTC_WRAPPER", "RUST_RECURSION_COUNT", "CRABREC_DIR", "RUSTC_BOOTSTRAP", "CARGO_TARGET_DIR", "PATH", "PWD",
+            "OLDPWD", "SHLVL", "_");
+
+    record Recorded(List<String> args, Map<String, String> env, String cwd) {}
+
+    record Result(int units, int compared, List<String> differences) {}
+
+    private final Path ws;
+    private final Path cargoHome;
+    private final Path work;
+
+    CargoOracle(Path source, Path work) throws IOException {
+        this.work = work;
+        this.ws = work.resolve("ws");
+        this.cargoHome = work.resolve("cargo-home");
+        copyTree(source, ws);
+        Files.createDirectories(cargoHome);
+    }
+
+    Path workspace() {
+        return ws;
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> s = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                Path rel = from.relativize(p);
+                if (rel.toString().startsWith("target")) {
+                    continue;
+                }
+                Path dst = to.resolve(rel.toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(dst);
+                } else {
+                    Files.copy(p, dst);
+                }
+            }
+        }
+    }
+
+    Map<String, String> cargoEnv() {
+        return Map.of("CARGO_HOME", cargoHome.toString());
+    }
+
+    static String exec(Path dir, Map<String, String> env, String... cmd) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new AssertionError(String.join(" ", cmd) + " failed:\n" + out);
+        }
+        return out;
+    }
+
+    /** Builds with cargo, recording each rustc call, then compares. */
+    Result run(CargoSelection selection) throws Exception {
+        CargoPlan plan = new CargoPlanRunner("cargo", cargoEnv()).plan(ws, selection);
+        Path recDir = Files.createDirectories(work.resolve("rec"));
+        Path wrapper = work.resolve("rec.py");
+        Files.writeString(wrapper, """
+                #!/usr/bin/env python3
+                import json, os, sys, uuid
+                d = os.environ.get("CRABREC_DIR")
+                args = sys.argv[2:]
+                if d and "--crate-name" in args:
+                    with open(os.path.join(d, uuid.uuid4().hex + ".json"), "w") as f:
+                        json.dump({"args": args, "cwd": os.getcwd(), "env": dict(os.environ)}, f)
+                os.execv(sys.argv[1], sys.argv[1:])
+                """);
+        wrapper.toFile().setExecutable(true);
+        Map<String, String> env = new HashMap<>(cargoEnv());
+        env.put("RUSTC_WRAPPER", wrapper.toString());
+        env.put("CRABREC_DIR", recDir.toString());
+        List<String> cmd = new ArrayList<>(List.of("cargo", "build", "-vv", "-j2"));
+        cmd.addAll(selection.flags());
+        String log = exec(ws, env, cmd.toArray(String[]::new));
+        List<Recorded> scriptRuns = ScriptRunLog.parse(log);
+
+        JsonMapper mapper = JsonMapper.builder().build();
+        List<Recorded> recorded = new ArrayList<>();
+        try (Stream<Path> files = Files.list(recDir)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                JsonNode n = mapper.readTree(Files.readString(f));
+                List<String> args = new ArrayList<>();
+                n.get("args").forEach(a -> args.add(a.asString()));
+                Map<String, String> e = new TreeMap<>();
+                n.get("env").properties().forEach(x -> e.put(x.getKey(), x.getValue().asString()));
+                if (!args.get(0).equals("-")) { // cargo's own probe of rustc (--print=cfg etc.)
+                    recorded.add(new Recorded(args, e, n.get("cwd").asString()));
+                }
+            }
+        }
+        return compare(plan, selection, recorded, scriptRuns);
+    }
+
+    private Result compare(CargoPlan plan, CargoSelection selection, List<Recorded> recorded,
+            List<Recorded> scriptRuns) throws Exception {
+        UnitGraph g = plan.unitGraph();
+        CargoMetadata md = plan.metadata();
+        String rustc = exec(ws, Map.of(), "rustc", "--print", "sysroot").strip() + "/bin/rustc";
+        String cargoBin = recorded.isEmpty() ? "cargo" : recorded.get(0).env().getOrDefault("CARGO", "cargo");
+        String host = null;
+        for (String l : exec(ws, Map.of(), "rustc", "-vV").split("\n")) {
+            if (l.startsWith("host: ")) {
+                host = l.substring(6).strip();
+            }
+        }
+        List<String> cfg = List.of(exec(ws, Map.of(), "rustc", "--print=cfg").strip().split("\n"));
+        String target = targetOf(selection);
+        PlanSettings settings = new PlanSettings(cargoBin, rustc, rustc.replaceAll("rustc$", "rustdoc"), host,
+                target != null, List.of(), List.of(), null, 2, cfg, g.rootPackageIds(), Map.of());
+        Path targetDir = ws.resolve("target");
+        UnitLayout layout = new CargoLikeLayout(g, md, ws.toString(), targetDir.toString());
+        UnitHashes hashes = new UnitHashes() {
+            public String metadata(int unit) {
+                return HASH;
+            }
+
+            public String extraFilename(int unit) {
+                return HASH;
+            }
+        };
+        InvocationPlanner planner = new InvocationPlanner(g, md, layout, hashes, settings);
+        Map<Integer, BuildScriptOutput> outputs = new HashMap<>();
+        for (int i = 0; i < g.units().size(); i++) {
+            Unit u = g.unit(i);
+            if (u.isRunCustomBuild()) {
+                outputs.put(i, cargoOutput(targetDir, u, md, layout.buildScriptOutDir(i)));
+            }
+        }
+        List<String> diffs = new ArrayList<>();
+        // Multiset of normalised argv -> recorded entries.
+        Map<String, List<Recorded>> byArgs = new HashMap<>();
+        for (Recorded r : recorded) {
+            byArgs.computeIfAbsent(key(normaliseCargo(r.args())), k -> new ArrayList<>()).add(r);
+        }
+        int compared = 0;
+        List<Invocation> unmatched = new ArrayList<>();
+        for (int i = 0; i < g.units().size(); i++) {
+            if (g.unit(i).isRunCustomBuild()) {
+                continue;
+            }
+            Invocation inv = planner.rustc(i, outputs::get);
+            String k = key(normalise(inv.args()));
+            List<Recorded> hits = byArgs.get(k);
+            if (hits == null || hits.isEmpty()) {
+                unmatched.add(inv);
+                continue;
+            }
+            Recorded r = hits.remove(0);
+            compared++;
+            Map<String, String> theirs = new TreeMap<>();
+            r.env().forEach((name, v) -> {
+                if (!IGNORED_ENV.contains(name) && !name.startsWith("RUSTUP_") && !name.contains("PYENV") && !v.equals(System.getenv(name))) {
+                    theirs.put(name, norm(v));
+                }
+            });
+            Map<String, String> ours = new TreeMap<>();
+            inv.env().forEach((name, v) -> ours.put(name, norm(v)));
+            if (!ours.equals(theirs)) {
+                diffs.add("env of unit " + i + " (" + g.unit(i).target().name() + "): ours-only="
+                        + minus(ours, theirs) + " cargo-only=" + minus(theirs, ours));
+            }
+            if (!norm(inv.cwd()).equals(norm(r.cwd()))) {
+                diffs.add("cwd of unit " + i + ": ours " + inv.cwd() + " cargo " + r.cwd());
+            }
+        }
+        for (int i = 0; i < g.units().size(); i++) {
+            if (!g.unit(i).isRunCustomBuild()) {
+                continue;
+            }
+            Invocation inv = planner.buildScriptRun(i, outputs::get);
+            String program = norm(inv.program());
+            Map<String, String> ours = new TreeMap<>();
+            inv.env().forEach((name, v) -> ours.put(name, norm(v)));
+            Recorded best = null;
+            int bestDiff = Integer.MAX_VALUE;
+            for (Recorded r : scriptRuns) {
+                if (!norm(r.args().get(0)).equals(program)) {
+                    continue;
+                }
+                Map<String, String> theirs = scriptEnv(r);
+                int d = minus(ours, theirs).size() + minus(theirs, ours).size();
+                if (d < bestDiff) {
+                    best = r;
+                    bestDiff = d;
+                }
+            }
+            if (best == null) {
+                diffs.add("cargo did not run the build script of unit " + i + ": " + program);
+                continue;
+            }
+            scriptRuns.remove(best);
+            compared++;
+            Map<String, String> theirs = scriptEnv(best);
+            if (bestDiff != 0) {
+                diffs.add("build-script env of unit " + i + " (" + g.unit(i).pkgId() + "): ours-only="
+                        + minus(ours, theirs) + " cargo-only=" + minus(theirs, ours));
+            }
+        }
+        for (Invocation inv : unmatched) {
+            List<String> ours = normalise(inv.args());
+            String name = ours.get(1);
+            List<String> closest = null;
+            for (List<Recorded> rs : byArgs.values()) {
+                for (Recorded r : rs) {
+                    List<String> c = normaliseCargo(r.args());
+                    if (c.get(1).equals(name) && c.get(3).equals(ours.get(3))) {
+                        closest = c;
+                    }
+                }
+            }
+            diffs.add("unit " + inv.unit() + " (" + name + ") has no identical cargo invocation\n  ours:  "
+                    + String.join(" ", ours) + "\n  cargo: " + (closest == null ? "(none)" : String.join(" ", closest)));
+        }
+        for (List<Recorded> rs : byArgs.values()) {
+            for (Recorded r : rs) {
+                if (unmatched.stream().noneMatch(inv -> normalise(inv.args()).get(1).equals(r.args().get(1)))) {
+                    diffs.add("cargo ran rustc for a unit crabstore did not plan: " + String.join(" ", r.args()));
+                }
+            }
+        }
+        return new Result(g.units().size(), compared, diffs);
+    }
+
+    private static Map<String, String> scriptEnv(Recorded r) {
+        Map<String, String> theirs = new TreeMap<>();
+        r.env().forEach((name, v) -> {
+            if (!IGNORED_ENV.contains(name)) {
+                theirs.put(name, norm(v));
+            }
+        });
+        return theirs;
+    }
+
+    private static String targetOf(CargoSelection s) {
+        List<String> f = s.flags();
+        for (int i = 0; i < f.size(); i++) {
+            if (f.get(i).equals("--target") && i + 1 < f.size()) {
+                return f.get(i + 1);
+            }
+            if (f.get(i).startsWith("--target=")) {
+                return f.get(i).substring(9);
+            }
+        }
+        return null;
+    }
+
+    private static Map<String, String> minus(Map<String, String> a, Map<String, String> b) {
+        Map<String, String> out = new TreeMap<>();
+        a.forEach((k, v) -> {
+            if (!v.equals(b.get(k))) {
+                out.put(k, v);
+            }
+        });
+        return out;
+    }
+
+    /** The stored stdout of the script run cargo executed for this unit (matched by package and OUT_DIR shape). */
+    private static BuildScriptOutput cargoOutput(Path targetDir, Unit u, CargoMetadata md, String ourOutDir)
+            throws IOException {
+        PackageId id = u.packageId();
+        Path buildDir = Path.of(ourOutDir).getParent().getParent();
+        List<Path> candidates = new ArrayList<>();
+        if (Files.isDirectory(buildDir)) {
+            try (Stream<Path> s = Files.list(buildDir)) {
+                s.filter(p -> p.getFileName().toString().matches(md.pkg(u.pkgId(), "oracle").name()
+                        .replace(".", "\\.") + "-[0-9a-f]{16}") && Files.isRegularFile(p.resolve("output")))
+                        .sorted().forEach(candidates::add);
+            }
+        }
+        if (candidates.isEmpty()) {
+            return BuildScriptOutput.empty();
+        }
+        Path chosen = candidates.get(0);
+        String out = Files.readString(chosen.resolve("output"));
+        // Our OUT_DIR differs from cargo's only by the hash, which is normalised; keep cargo's text verbatim.
+        return BuildScriptOutput.parse(out, id.name());
+    }
+
+    static String key(List<String> args) {
+        return String.join("\u0000", args);
+    }
+
+    static String norm(String s) {
+        return s.replaceAll("[0-9a-f]{16}", "<H>");
+    }
+
+    static List<String> normalise(List<String> args) {
+        List<String> out = new ArrayList<>();
+        for (String a : args) {
+            out.add(norm(a));
+        }
+        return out;
+    }
+
+    /** Cargo's argv minus {@code -C incremental=...}, hashes normalised. */
+    static List<String> normaliseCargo(List<String> args) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < args.size(); i++) {
+            if (args.get(i).equals("-C") && i + 1 < args.size() && args.get(i + 1).startsWith("incremental=")) {
+                i++;
+                continue;
+            }
+            if (args.get(i).equals("warn") && i > 0 && args.get(i - 1).equals("--cap-lints")) {
+                out.add("allow"); // -vv turns cargo's --cap-lints allow into warn (cargo-mechanics §2.2 row 31)
+                continue;
+            }
+            out.add(norm(args.get(i)));
+        }
+        return out;
+    }
+
+    static MetadataPackage unused() {
+        return null;
+    }
+}
