@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
 public final class CrabstoreCommand implements Runnable {
     /** Every top-level command, in the order help lists them. */
     static final List<Class<?>> COMMANDS = List.of(
+            BuildCommand.class,
             CopyCommand.class,
             DrvCommand.class,
             GcCommand.class,

@@ -29,50 +29,14 @@ import tools.jackson.databind.json.JsonMapper;
 public final class PlanCommand implements Runnable {
     private final CliContext context;
 
-    @Option(names = "--dir", description = "Workspace directory (default: current directory).")
-    Path dir = Path.of(".");
+    @picocli.CommandLine.Mixin
+    CargoSelectionOptions cargo;
 
     @Option(names = "--format", description = "text, json or dot (default: text).")
     String format = "text";
 
-    @Option(names = {"-p", "--package"}) List<String> packages = new ArrayList<>();
-    @Option(names = "--workspace") boolean workspace;
-    @Option(names = {"-F", "--features"}) List<String> features = new ArrayList<>();
-    @Option(names = "--all-features") boolean allFeatures;
-    @Option(names = "--no-default-features") boolean noDefaultFeatures;
-    @Option(names = {"-r", "--release"}) boolean release;
-    @Option(names = "--profile") String profile;
-    @Option(names = "--lib") boolean lib;
-    @Option(names = "--bins") boolean bins;
-    @Option(names = "--bin") List<String> bin = new ArrayList<>();
-    @Option(names = "--examples") boolean examples;
-    @Option(names = "--tests") boolean tests;
-    @Option(names = "--target") String target;
-    @Option(names = "--offline") boolean offline;
-    @Option(names = "--locked") boolean locked;
-
     public PlanCommand(CliContext context) {
         this.context = context;
-    }
-
-    CargoSelection selection() {
-        List<String> f = new ArrayList<>();
-        packages.forEach(p -> f.addAll(List.of("-p", p)));
-        features.forEach(x -> f.addAll(List.of("--features", x)));
-        bin.forEach(x -> f.addAll(List.of("--bin", x)));
-        if (workspace) f.add("--workspace");
-        if (allFeatures) f.add("--all-features");
-        if (noDefaultFeatures) f.add("--no-default-features");
-        if (release) f.add("--release");
-        if (profile != null) f.addAll(List.of("--profile", profile));
-        if (lib) f.add("--lib");
-        if (bins) f.add("--bins");
-        if (examples) f.add("--examples");
-        if (tests) f.add("--tests");
-        if (target != null) f.addAll(List.of("--target", target));
-        if (offline) f.add("--offline");
-        if (locked) f.add("--locked");
-        return new CargoSelection(f);
     }
 
     @Override
@@ -81,9 +45,9 @@ public final class PlanCommand implements Runnable {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
                     "--format must be text, json or dot, not '" + format + "'");
         }
-        Path ws = dir.toAbsolutePath().normalize();
+        Path ws = cargo.workspace();
         long t0 = System.nanoTime();
-        CargoPlan plan = new CargoPlanRunner(context.env().getOrDefault("CARGO", "cargo"), Map.of()).plan(ws, selection());
+        CargoPlan plan = new CargoPlanRunner(context.env().getOrDefault("CARGO", "cargo"), Map.of()).plan(ws, cargo.selection());
         long t1 = System.nanoTime();
         UnitGraph g = plan.unitGraph();
         CargoMetadata md = plan.metadata();

@@ -240,34 +240,14 @@ public final class InvocationPlanner {
 
         // Runtime part: build-script results.
         int own = ownRunUnit(i);
-        BuildScriptOutput ownOut = own >= 0 ? outputs.apply(own) : null;
-        for (String s : linkSearchPaths(i, outputs)) {
-            a.add("-L");
-            a.add(s);
+        List<RuntimeFlags.Run> runs = new ArrayList<>();
+        for (int run : linkSearchRuns(i)) {
+            runs.add(new RuntimeFlags.Run(layout.buildScriptOutDir(run), outputs.apply(run)));
         }
-        if (ownOut != null) {
-            boolean libTarget = t.isLib() && !buildScript;
-            if (libTarget || (t.isBin() && !pkg.hasLib())) {
-                for (String l : ownOut.linkLibs()) {
-                    a.add("-l");
-                    a.add(l);
-                }
-            }
-            for (BuildScriptOutput.LinkArg la : ownOut.linkArgs()) {
-                if (linkArgApplies(la, u)) {
-                    a.add("-C");
-                    a.add("link-arg=" + la.arg());
-                }
-            }
-            for (String c : ownOut.cfgs()) {
-                a.add("--cfg");
-                a.add(c);
-            }
-            for (String c : ownOut.checkCfgs()) {
-                a.add("--check-cfg");
-                a.add(c);
-            }
-        }
+        RuntimeFlags.Parts runtime = RuntimeFlags.of(runs,
+                own >= 0 ? new RuntimeFlags.Run(layout.buildScriptOutDir(own), outputs.apply(own)) : null,
+                linkLibsApply(i), RuntimeFlags.linkArgScopes(u));
+        a.addAll(runtime.args());
         Map<String, String> env = packageEnv(pkg);
         env.put("CARGO_CRATE_NAME", t.crateName());
         if (t.isBin() || t.isExample() || testMode || t.kind().contains("bench")) {
@@ -278,47 +258,37 @@ public final class InvocationPlanner {
         }
         if (own >= 0) {
             env.put("OUT_DIR", layout.buildScriptOutDir(own));
-            for (Map.Entry<String, String> e : ownOut.env()) {
-                env.put(e.getKey(), e.getValue());
-            }
         }
+        env.putAll(runtime.env());
         env.putAll(settings.extraEnv());
         return new Invocation(i, settings.rustc(), a, new TreeMap<>(env), cwd(i));
     }
 
-    private static boolean linkArgApplies(BuildScriptOutput.LinkArg la, Unit u) {
-        UnitTarget t = u.target();
-        boolean test = u.mode().equals("test");
-        return switch (la.scope()) {
-            case "all" -> !t.isCustomBuild();
-            case "bins" -> t.isBin() && !test;
-            case "bin" -> t.isBin() && !test && t.name().equals(la.binName());
-            case "tests" -> test;
-            case "benches" -> t.kind().contains("bench");
-            case "examples" -> t.isExample();
-            case "cdylib" -> t.crateTypes().contains("cdylib");
-            default -> false;
-        };
+    /** Whether the own build script's {@code -l} apply: to a lib target, or a bin of a package without lib. */
+    public boolean linkLibsApply(int i) {
+        UnitTarget t = graph.unit(i).target();
+        return (t.isLib() && !t.isCustomBuild()) || (t.isBin() && !pkg(i).hasLib());
     }
 
     /**
-     * {@code -L} paths of this unit's own build script and of every build script of its transitive linkable
-     * dependencies; paths inside a script's OUT_DIR first (stable), the rest after.
+     * The run units whose {@code -L} reach unit {@code i}: its own package's and those of its transitive linkable
+     * dependencies, in cargo's order.
      */
-    private List<String> linkSearchPaths(int i, IntFunction<BuildScriptOutput> outputs) {
+    public List<Integer> linkSearchRuns(int i) {
         LinkedHashMap<Integer, Boolean> runs = new LinkedHashMap<>();
         collectRuns(i, runs, new HashSet<>());
-        List<String> inside = new ArrayList<>();
-        List<String> outside = new ArrayList<>();
-        for (int run : runs.keySet()) {
-            String outDir = layout.buildScriptOutDir(run);
-            for (String s : outputs.apply(run).linkSearch()) {
-                String path = s.contains("=") ? s.substring(s.indexOf('=') + 1) : s;
-                (path.startsWith(outDir) ? inside : outside).add(s);
+        return new ArrayList<>(runs.keySet());
+    }
+
+    /** For a run unit: the run units of its direct dependencies that declare {@code links}, with that name. */
+    public Map<Integer, String> linksRuns(int runUnit) {
+        Map<Integer, String> out = new LinkedHashMap<>();
+        for (UnitDependency d : graph.unit(runUnit).dependencies()) {
+            if (graph.unit(d.index()).isRunCustomBuild() && pkg(d.index()).links() != null) {
+                out.put(d.index(), pkg(d.index()).links());
             }
         }
-        inside.addAll(outside);
-        return inside;
+        return out;
     }
 
     private void collectRuns(int i, LinkedHashMap<Integer, Boolean> runs, Set<Integer> seen) {
@@ -506,22 +476,21 @@ public final class InvocationPlanner {
                 : settings.hostRustflags();
         env.put("CARGO_ENCODED_RUSTFLAGS", String.join("\u001f", flags));
         env.put("OUT_DIR", layout.buildScriptOutDir(i));
-        for (UnitDependency d : u.dependencies()) {
-            Unit dep = graph.unit(d.index());
-            if (!dep.isRunCustomBuild()) {
-                continue;
-            }
-            String links = pkg(d.index()).links();
-            if (links == null) {
-                continue;
-            }
-            for (Map.Entry<String, String> m : outputs.apply(d.index()).metadata()) {
-                env.put("DEP_" + envify(links) + "_" + envify(m.getKey()), m.getValue());
-            }
+        for (Map.Entry<Integer, String> run : linksRuns(i).entrySet()) {
+            env.putAll(depEnv(run.getValue(), outputs.apply(run.getKey())));
         }
         env.putAll(settings.extraEnv());
         return new Invocation(i, layout.buildScriptProgram(compile), List.of(), new TreeMap<>(env),
                 layout.packageDir(pkg));
+    }
+
+    /** {@code DEP_<LINKS>_<KEY>} variables a dependency's build script metadata gives to its dependents' scripts. */
+    public static Map<String, String> depEnv(String links, BuildScriptOutput output) {
+        Map<String, String> env = new LinkedHashMap<>();
+        for (Map.Entry<String, String> m : output.metadata()) {
+            env.put("DEP_" + envify(links) + "_" + envify(m.getKey()), m.getValue());
+        }
+        return env;
     }
 
     static String envify(String s) {

@@ -228,7 +228,8 @@ public final class Realiser {
             Map<String, Path> outDirs = new TreeMap<>();
             outputs.forEach((name, p) -> outDirs.put(name, overlay.resolve(p.baseName())));
             Set<StorePath> inputs = inputClosure(drv);
-            BuildJob job = new BuildJob(drvPath, drv, outDirs, buildDir, store, log);
+            BuildJob job = new BuildJob(drvPath, drv, outDirs, buildDir, store, log,
+                    (argv, env, cwd) -> runSandboxed(drvPath, argv, env, cwd, overlay, buildDir, inputs, sd));
             if (drv.builder().startsWith("builtin:")) {
                 Builtin b = builtins.get(drv.builder().substring("builtin:".length()));
                 if (b == null) {
@@ -261,23 +262,12 @@ public final class Realiser {
     }
 
     private void runInSandbox(BuildJob job, Path overlay, Set<StorePath> inputs, StoreDir sd) {
-        if (!runner.isHermetic()) {
-            throw new BuildFailedException("building " + job.drvPath().baseName()
-                    + " needs the sandbox (bubblewrap) to show the store at " + sd);
-        }
-        List<Mount> mounts = new ArrayList<>();
-        mounts.add(Mount.writable(overlay, sd.path()));
-        for (StorePath in : inputs) {
-            mounts.add(Mount.readOnly(store.realPath(in), sd.print(in)));
-        }
-        mounts.add(Mount.writable(job.buildDir(), BuildEnvironment.BUILD_DIR));
-        mounts.addAll(extraMounts);
         List<String> argv = new ArrayList<>();
         argv.add(job.drv().builder());
         argv.addAll(job.drv().args());
-        ProcessOutcome r = runner.run(new SandboxSpec(argv,
+        ProcessOutcome r = runSandboxed(job.drvPath(), argv,
                 BuildEnvironment.of(job.drv(), sd, Runtime.getRuntime().availableProcessors()),
-                BuildEnvironment.BUILD_DIR, mounts, timeout));
+                BuildEnvironment.BUILD_DIR, overlay, job.buildDir(), inputs, sd);
         job.log().append(r.stdoutText()).append(r.stderrText());
         if (r.timedOut()) {
             throw new BuildFailedException("builder for " + job.drvPath().baseName() + " timed out after "
@@ -287,6 +277,23 @@ public final class Realiser {
             throw new BuildFailedException("builder for " + job.drvPath().baseName() + " failed with exit code "
                     + r.exitCode() + "\n" + job.log());
         }
+    }
+
+    /** The sandbox of one build: its scratch store at the logical store dir, the input closure read-only inside it. */
+    private ProcessOutcome runSandboxed(StorePath drvPath, List<String> argv, Map<String, String> env, String cwd,
+            Path overlay, Path buildDir, Set<StorePath> inputs, StoreDir sd) {
+        if (!runner.isHermetic()) {
+            throw new BuildFailedException("building " + drvPath.baseName()
+                    + " needs the sandbox (bubblewrap) to show the store at " + sd);
+        }
+        List<Mount> mounts = new ArrayList<>();
+        mounts.add(Mount.writable(overlay, sd.path()));
+        for (StorePath in : inputs) {
+            mounts.add(Mount.readOnly(store.realPath(in), sd.print(in)));
+        }
+        mounts.add(Mount.writable(buildDir, BuildEnvironment.BUILD_DIR));
+        mounts.addAll(extraMounts);
+        return runner.run(new SandboxSpec(argv, env, cwd, mounts, timeout));
     }
 
     /** Every store path the build may see: the input sources and input outputs, with their references. */

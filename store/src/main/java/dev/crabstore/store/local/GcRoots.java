@@ -35,12 +35,18 @@ public final class GcRoots {
      * it as a root.
      */
     public void addRoot(Path link, StorePath path) {
+        addRoot(link, path, "");
+    }
+
+    /** As {@link #addRoot(Path, StorePath)}, with the link pointing at {@code subPath} inside the store path. */
+    public void addRoot(Path link, StorePath path, String subPath) {
         Path abs = link.toAbsolutePath().normalize();
         try {
             Files.createDirectories(abs.getParent());
             Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp-" + ProcessHandle.current().pid());
             Files.deleteIfExists(tmp);
-            Files.createSymbolicLink(tmp, home.realStoreDir().resolve(path.baseName()));
+            Path target = home.realStoreDir().resolve(path.baseName());
+            Files.createSymbolicLink(tmp, subPath.isEmpty() ? target : target.resolve(subPath));
             Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             Files.createDirectories(autoDir());
             Path record = autoDir().resolve(dev.crabstore.core.hash.Hash.sha256(abs.toString()).toNix32()
@@ -87,10 +93,10 @@ public final class GcRoots {
             }
             Path t = Files.readSymbolicLink(link);
             Path real = home.realStoreDir();
-            if (!t.isAbsolute() || !t.startsWith(real) || t.getNameCount() != real.getNameCount() + 1) {
+            if (!t.isAbsolute() || !t.startsWith(real) || t.getNameCount() <= real.getNameCount()) {
                 return Optional.empty();
             }
-            return Optional.of(StorePath.parseBaseName(t.getFileName().toString()));
+            return Optional.of(StorePath.parseBaseName(t.getName(real.getNameCount()).toString()));
         } catch (NoSuchFileException | InvalidFormatException e) {
             return Optional.empty();
         }

@@ -1,0 +1,89 @@
+package dev.crabstore.cli;
+
+import dev.crabstore.core.drv.Derivation;
+import dev.crabstore.core.path.StorePath;
+import dev.crabstore.store.build.BuildFailedException;
+import dev.crabstore.store.build.BuildListener;
+import dev.crabstore.store.cargo.WorkspaceBuilder;
+import dev.crabstore.store.local.LocalStore;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicInteger;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code crabstore build}: cargo build, with every unit a derivation realised in the store. */
+@Command(name = "build", mixinStandardHelpOptions = true,
+        description = "Build a cargo workspace: every compilation unit becomes a derivation realised in the store "
+                + "(once per distinct input), and the artifacts are linked into target/<profile>/.")
+public final class BuildCommand implements Runnable {
+    private final CliContext context;
+
+    @Mixin
+    CargoSelectionOptions cargo;
+
+    @Mixin
+    StoreOptions options;
+
+    @Option(names = {"-v", "--verbose"}, description = "Show each unit's derivation and the builder's output.")
+    boolean verbose;
+
+    public BuildCommand(CliContext context) {
+        this.context = context;
+    }
+
+    @Override
+    public void run() {
+        long start = System.nanoTime();
+        Path ws = cargo.workspace();
+        AtomicInteger built = new AtomicInteger();
+        AtomicInteger fresh = new AtomicInteger();
+        BuildListener listener = new BuildListener() {
+            @Override
+            public void fresh(StorePath p, Derivation d) {
+                fresh.incrementAndGet();
+            }
+
+            @Override
+            public void started(StorePath p, Derivation d) {
+                String pkg = d.env().get("crabstorePackage");
+                if (pkg != null && d.builder().equals("builtin:rustc")) {
+                    context.err().println("   Compiling " + pkg + (verbose ? " (" + p.baseName() + ")" : ""));
+                } else if (verbose) {
+                    context.err().println("    Building " + p.baseName());
+                }
+            }
+
+            @Override
+            public void built(StorePath p, Derivation d, String log, long millis) {
+                built.incrementAndGet();
+                if (!log.isBlank() && (verbose || d.env().containsKey("CARGO_PRIMARY_PACKAGE"))) {
+                    context.err().print(log.endsWith("\n") ? log : log + "\n");
+                }
+            }
+
+            @Override
+            public void failed(StorePath p, Derivation d, String message) {
+                if (!message.startsWith("dependency ") && !message.startsWith("not built")) {
+                    context.err().println("error: " + message);
+                }
+            }
+        };
+        try (LocalStore store = options.openStore(context)) {
+            WorkspaceBuilder.Result r = new WorkspaceBuilder(store, options.runner(context), context.env()).build(ws,
+                    cargo.selection(), options.jobs(), options.keepGoing, options.timeout(), listener);
+            double secs = (System.nanoTime() - start) / 1e9;
+            if (!r.succeeded()) {
+                throw new BuildFailedException("build failed after " + String.format(Locale.ROOT, "%.2f", secs)
+                        + "s (" + built.get() + " units built)");
+            }
+            String profile = cargo.release ? "release" : cargo.profile != null ? cargo.profile : "dev";
+            context.err().printf(Locale.ROOT, "    Finished `%s` profile in %.2fs: %d built, %d fresh%n", profile, secs,
+                    built.get(), fresh.get());
+            if (verbose) {
+                r.artifacts().forEach(a -> context.err().println("      Linked " + ws.relativize(a)));
+            }
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package dev.crabstore.cli;
+
+import dev.crabstore.store.cargo.CargoSelection;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** cargo's package and target selection flags, passed through to cargo's plan, and where the workspace is. */
+public final class CargoSelectionOptions {
+    @Option(names = "--dir", paramLabel = "DIR", description = "Workspace directory (default: current directory).")
+    Path dir;
+
+    @Option(names = "--manifest-path", paramLabel = "PATH", description = "Path to the workspace's Cargo.toml.")
+    Path manifestPath;
+
+    @Option(names = {"-p", "--package"}, paramLabel = "SPEC", description = "Package(s) to build.")
+    List<String> packages = new ArrayList<>();
+
+    @Option(names = "--workspace", description = "All workspace members.")
+    boolean workspace;
+
+    @Option(names = {"-F", "--features"}, paramLabel = "FEATURES", description = "Features to activate.")
+    List<String> features = new ArrayList<>();
+
+    @Option(names = "--all-features", description = "Activate all features.")
+    boolean allFeatures;
+
+    @Option(names = "--no-default-features", description = "Do not activate the default feature.")
+    boolean noDefaultFeatures;
+
+    @Option(names = {"-r", "--release"}, description = "The release profile.")
+    boolean release;
+
+    @Option(names = "--profile", paramLabel = "NAME", description = "Build with this profile.")
+    String profile;
+
+    @Option(names = "--lib", description = "Only the library.")
+    boolean lib;
+
+    @Option(names = "--bins", description = "All binaries.")
+    boolean bins;
+
+    @Option(names = "--bin", paramLabel = "NAME", description = "Only this binary.")
+    List<String> bin = new ArrayList<>();
+
+    @Option(names = "--examples", description = "All examples.")
+    boolean examples;
+
+    @Option(names = "--tests", description = "All tests.")
+    boolean tests;
+
+    @Option(names = "--target", paramLabel = "TRIPLE", description = "Build for this target.")
+    String target;
+
+    @Option(names = "--offline", description = "Do not access the network.")
+    boolean offline;
+
+    @Option(names = "--locked", description = "Require Cargo.lock to be up to date.")
+    boolean locked;
+
+    Path workspace() {
+        if (manifestPath != null) {
+            Path parent = manifestPath.toAbsolutePath().normalize().getParent();
+            return parent != null ? parent : Path.of(".").toAbsolutePath();
+        }
+        return (dir != null ? dir : Path.of(".")).toAbsolutePath().normalize();
+    }
+
+    CargoSelection selection() {
+        List<String> f = new ArrayList<>();
+        packages.forEach(p -> f.addAll(List.of("-p", p)));
+        features.forEach(x -> f.addAll(List.of("--features", x)));
+        bin.forEach(x -> f.addAll(List.of("--bin", x)));
+        if (workspace) {
+            f.add("--workspace");
+        }
+        if (allFeatures) {
+            f.add("--all-features");
+        }
+        if (noDefaultFeatures) {
+            f.add("--no-default-features");
+        }
+        if (release) {
+            f.add("--release");
+        }
+        if (profile != null) {
+            f.addAll(List.of("--profile", profile));
+        }
+        if (lib) {
+            f.add("--lib");
+        }
+        if (bins) {
+            f.add("--bins");
+        }
+        if (examples) {
+            f.add("--examples");
+        }
+        if (tests) {
+            f.add("--tests");
+        }
+        if (target != null) {
+            f.addAll(List.of("--target", target));
+        }
+        if (offline) {
+            f.add("--offline");
+        }
+        if (locked) {
+            f.add("--locked");
+        }
+        return new CargoSelection(f);
+    }
+}

@@ -1,0 +1,14 @@
+package dev.crabstore.planner.derive;
+
+import dev.crabstore.core.path.StorePath;
+import java.util.Optional;
+
+/**
+ * Where a package's source is in the store: {@code path}, produced by {@code drv} (a registry or git source) or
+ * added by content (a path package, no derivation).
+ */
+public record PackageSource(StorePath path, Optional<StorePath> drv) {
+    public static PackageSource added(StorePath path) {
+        return new PackageSource(path, Optional.empty());
+    }
+}

@@ -1,0 +1,46 @@
+package dev.crabstore.store.cargo;
+
+import dev.crabstore.core.hash.Hash;
+import dev.crabstore.store.StoreIOException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The host's Rust toolchain as builds use it: its sysroot (mounted read-only in every sandbox), host triple, target
+ * cfgs, and an identity (from {@code rustc -vV} and the sysroot) that is an input of every unit derivation.
+ */
+public record RustToolchain(Path sysroot, String host, String versionText, List<String> cfg, String identity) {
+
+    public static RustToolchain probe(Path dir, Map<String, String> env) {
+        String rustc = env.getOrDefault("RUSTC", "rustc");
+        String vv = run(dir, env, rustc, "-vV");
+        String sysroot = run(dir, env, rustc, "--print", "sysroot").strip();
+        List<String> cfg = List.of(run(dir, env, rustc, "--print=cfg").strip().split("\n"));
+        String host = vv.lines().filter(l -> l.startsWith("host: ")).map(l -> l.substring(6).strip()).findFirst()
+                .orElseThrow(() -> new StoreIOException("`rustc -vV` printed no host triple"));
+        String id = Hash.sha256(vv + "\n" + String.join("\n", cfg)).toNix32().substring(0, 32);
+        return new RustToolchain(Path.of(sysroot), host, vv, cfg, id);
+    }
+
+    private static String run(Path dir, Map<String, String> env, String... cmd) {
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        try {
+            Process p = pb.start();
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (p.waitFor() != 0) {
+                throw new StoreIOException("`" + String.join(" ", cmd) + "` failed: " + out.strip());
+            }
+            return out;
+        } catch (IOException e) {
+            throw new StoreIOException("cannot run " + cmd[0] + " (is Rust installed?)", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreIOException("interrupted while running " + cmd[0]);
+        }
+    }
+}

@@ -1,0 +1,190 @@
+package dev.crabstore.store.cargo;
+
+import dev.crabstore.core.CrabstoreException;
+import dev.crabstore.core.drv.Derivation;
+import dev.crabstore.core.drv.DerivationHasher;
+import dev.crabstore.core.hash.Hash;
+import dev.crabstore.core.path.ContentAddress;
+import dev.crabstore.core.path.ContentAddressMethod;
+import dev.crabstore.core.path.StoreDir;
+import dev.crabstore.core.path.StorePath;
+import dev.crabstore.planner.derive.PackageSource;
+import dev.crabstore.planner.derive.UnitDerivationPlan;
+import dev.crabstore.planner.derive.UnitDerivationPlanner;
+import dev.crabstore.planner.unit.MetadataPackage;
+import dev.crabstore.planner.unit.PackageId;
+import dev.crabstore.planner.unit.PlanSettings;
+import dev.crabstore.planner.unit.Unit;
+import dev.crabstore.planner.unit.UnitGraph;
+import dev.crabstore.store.StoreIOException;
+import dev.crabstore.store.build.BuildListener;
+import dev.crabstore.store.build.BuildScriptRunBuiltin;
+import dev.crabstore.store.build.FetchUrlBuiltin;
+import dev.crabstore.store.build.Realiser;
+import dev.crabstore.store.build.RustcBuiltin;
+import dev.crabstore.store.build.UnpackCrateBuiltin;
+import dev.crabstore.store.fetch.VerifiedDownloader;
+import dev.crabstore.store.local.GcRoots;
+import dev.crabstore.store.local.LocalStore;
+import dev.crabstore.store.sandbox.CommandRunner;
+import dev.crabstore.store.sandbox.Mount;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code crabstore build} end to end: cargo's plan, sources into the store, one derivation per unit, realisation in
+ * the sandbox, and the requested artifacts linked where cargo users expect them ({@code target/<profile>/}) as GC roots.
+ */
+public final class WorkspaceBuilder {
+    /** The logical system of the derivations. */
+    public static final String SYSTEM = "x86_64-linux";
+
+    private final LocalStore store;
+    private final CommandRunner runner;
+    private final Map<String, String> env;
+
+    public WorkspaceBuilder(LocalStore store, CommandRunner runner, Map<String, String> env) {
+        this.store = store;
+        this.runner = runner;
+        this.env = env;
+    }
+
+    /** What was built, and where its artifacts are. */
+    public record Result(UnitDerivationPlan plan, Map<StorePath, Realiser.Outcome> outcomes, List<Path> artifacts,
+            boolean succeeded) {}
+
+    public Result build(Path workspace, CargoSelection selection, int jobs, boolean keepGoing, Duration timeout,
+            BuildListener listener) {
+        Path ws = workspace.toAbsolutePath().normalize();
+        CargoPlan cargo = new CargoPlanRunner(env.getOrDefault("CARGO", "cargo"), Map.of()).plan(ws, selection);
+        RustToolchain toolchain = RustToolchain.probe(ws, env);
+        UnitDerivationPlan plan = derive(ws, cargo, toolchain);
+        List<StorePath> roots = new ArrayList<>();
+        for (int r : cargo.unitGraph().roots()) {
+            roots.add(plan.drvPaths().get(r));
+        }
+        Realiser realiser = new Realiser(store, runner, List.of(new FetchUrlBuiltin(new VerifiedDownloader(
+                Duration.ofSeconds(60))), new UnpackCrateBuiltin(), new RustcBuiltin(), new BuildScriptRunBuiltin()),
+                List.of(Mount.readOnly(toolchain.sysroot(), "/crabstore/toolchain")), jobs, keepGoing, timeout,
+                listener);
+        Map<StorePath, Realiser.Outcome> outcomes = realiser.realise(roots);
+        boolean ok = outcomes.values().stream().allMatch(Realiser.Outcome::succeeded);
+        List<Path> artifacts = ok ? linkArtifacts(ws, cargo, plan) : List.of();
+        return new Result(plan, outcomes, artifacts, ok);
+    }
+
+    /** Sources into the store and one derivation per unit, every .drv written to the store. */
+    UnitDerivationPlan derive(Path ws, CargoPlan cargo, RustToolchain toolchain) {
+        StoreDir sd = store.storeDir();
+        UnitGraph g = cargo.unitGraph();
+        RegistrySources registry = null;
+        Map<String, PackageSource> sources = new HashMap<>();
+        Map<StorePath, Derivation> sourceDrvs = new LinkedHashMap<>();
+        DerivationHasher hasher = new DerivationHasher(sd, sourceDrvs::get);
+        for (Unit u : g.units()) {
+            String id = u.pkgId();
+            if (sources.containsKey(id)) {
+                continue;
+            }
+            MetadataPackage pkg = cargo.metadata().pkg(id, "cargo metadata");
+            PackageId pid = u.packageId();
+            if (pid.isPath()) {
+                Path dir = Path.of(pkg.manifestDir());
+                StorePath p = store.addPath(dir, StorePath.sanitizeName(pkg.name() + "-" + pkg.version() + "-source"),
+                        f -> !isIgnored(dir, f));
+                sources.put(id, PackageSource.added(p));
+            } else if (pid.kind().equals("registry") || pid.kind().equals("sparse")) {
+                if (registry == null) {
+                    registry = RegistrySources.load(ws, env);
+                }
+                String source = pid.kind() + "+" + pid.url();
+                Hash sha = registry.checksum(pkg.name(), pkg.version(), source);
+                URI url = registry.crateUrl(pkg.name(), pkg.version(), source, sha);
+                Derivation fetch = Derivation.newBuilder().name(StorePath.sanitizeName(pkg.name() + "-" + pkg.version()
+                        + ".crate")).system(SYSTEM).builder("builtin:fetchurl").env("url", url.toString())
+                        .buildFixedOutput(sd, new ContentAddress(ContentAddressMethod.FLAT, sha));
+                StorePath fetchPath = addDrv(fetch);
+                sourceDrvs.put(fetchPath, fetch);
+                Derivation unpack = Derivation.newBuilder().name(StorePath.sanitizeName(pkg.name() + "-"
+                        + pkg.version() + "-source")).system(SYSTEM).builder("builtin:unpack-crate")
+                        .inputDrv(fetchPath, "out").env("src", sd.print(fetch.outputPaths().get("out")))
+                        .env("top", pkg.name() + "-" + pkg.version()).buildInputAddressed(hasher);
+                StorePath unpackPath = addDrv(unpack);
+                sourceDrvs.put(unpackPath, unpack);
+                sources.put(id, new PackageSource(unpack.outputPaths().get("out"), java.util.Optional.of(unpackPath)));
+            } else {
+                throw new CrabstoreException("package " + pkg.name() + " " + pkg.version() + " comes from a " + pid.kind()
+                        + " source, which crabstore cannot build yet");
+            }
+        }
+        PlanSettings settings = new PlanSettings("cargo", "/crabstore/toolchain/bin/rustc",
+                "/crabstore/toolchain/bin/rustdoc", toolchain.host(), false, List.of(), List.of(), null, 2,
+                toolchain.cfg(), g.rootPackageIds(), Map.of());
+        UnitDerivationPlan plan = new UnitDerivationPlanner(g, cargo.metadata(), settings, sd, SYSTEM,
+                toolchain.identity(), ws.toString(), sources).plan(sourceDrvs);
+        for (int i : plan.order()) {
+            addDrv(plan.derivations().get(i));
+        }
+        return plan;
+    }
+
+    private StorePath addDrv(Derivation d) {
+        String aterm = d.render(store.storeDir());
+        return store.addText(d.name() + ".drv", aterm.getBytes(StandardCharsets.UTF_8), d.references());
+    }
+
+    /** What cargo leaves out of a package's source: build output and VCS metadata. */
+    static boolean isIgnored(Path packageDir, Path p) {
+        Path rel = packageDir.relativize(p);
+        String first = rel.getNameCount() > 0 ? rel.getName(0).toString() : "";
+        return Set.of("target", ".git", ".hg", ".svn", ".jj").contains(first);
+    }
+
+    /** Links the root units' bins and libs into target/<profile>/, each a GC root. */
+    private List<Path> linkArtifacts(Path ws, CargoPlan cargo, UnitDerivationPlan plan) {
+        GcRoots roots = new GcRoots(store.home());
+        List<Path> links = new ArrayList<>();
+        UnitGraph g = cargo.unitGraph();
+        for (int r : g.roots()) {
+            Unit u = g.unit(r);
+            if (!u.mode().equals("build") || u.target().isCustomBuild()) {
+                continue;
+            }
+            String profileDir = u.profile().name().equals("dev") || u.profile().name().equals("test") ? "debug"
+                    : u.profile().name().equals("bench") ? "release" : u.profile().name();
+            Path dir = ws.resolve("target").resolve(profileDir);
+            StorePath out = plan.outputs().get(r);
+            Path real = store.realPath(out);
+            try (var files = Files.list(real)) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    String name = f.getFileName().toString();
+                    String crate = u.target().crateName();
+                    String linkName = null;
+                    if (u.target().isBin() && name.startsWith(crate + "-") && !name.endsWith(".d")) {
+                        linkName = u.target().name();
+                    } else if (name.startsWith("lib" + crate + "-") && (name.endsWith(".rlib") || name.endsWith(".so"))) {
+                        linkName = "lib" + crate + name.substring(name.lastIndexOf('.'));
+                    }
+                    if (linkName != null) {
+                        Path link = dir.resolve(linkName);
+                        roots.addRoot(link, out, name);
+                        links.add(link);
+                    }
+                }
+            } catch (IOException e) {
+                throw new StoreIOException("cannot link the artifacts of " + out + " into " + dir, e);
+            }
+        }
+        return links;
+    }
+}
