@@ -23,7 +23,8 @@ import java.util.TreeSet;
 /**
  * The SQLite database (WAL) of valid paths. A path is valid exactly when its row is committed; its references must be
  * valid first (self-references excepted), so the set of valid paths is always closed under references.
- * Safe for several processes at once: SQLite serialises writers, and a busy database is waited for.
+ * Safe for several processes at once (SQLite serialises writers, and a busy database is waited for) and for
+ * several threads (one connection, used by one thread at a time).
  */
 public final class StoreDatabase implements AutoCloseable {
     private static final int SCHEMA_VERSION = 1;
@@ -67,7 +68,7 @@ public final class StoreDatabase implements AutoCloseable {
         }
     }
 
-    public boolean isValid(StorePath path) {
+    public synchronized boolean isValid(StorePath path) {
         try (PreparedStatement ps = connection.prepareStatement("SELECT 1 FROM ValidPaths WHERE path = ?")) {
             ps.setString(1, path.baseName());
             try (ResultSet rs = ps.executeQuery()) {
@@ -78,7 +79,7 @@ public final class StoreDatabase implements AutoCloseable {
         }
     }
 
-    public Optional<PathInfo> query(StorePath path) {
+    public synchronized Optional<PathInfo> query(StorePath path) {
         try (PreparedStatement ps = connection.prepareStatement(
                 "SELECT id, narHash, narSize, deriver, ca, sigs, registrationTime FROM ValidPaths WHERE path = ?")) {
             ps.setString(1, path.baseName());
@@ -121,7 +122,7 @@ public final class StoreDatabase implements AutoCloseable {
     }
 
     /** Paths that refer to {@code path} (not counting itself). */
-    public SortedSet<StorePath> referrers(StorePath path) {
+    public synchronized SortedSet<StorePath> referrers(StorePath path) {
         SortedSet<StorePath> out = new TreeSet<>();
         try (PreparedStatement ps = connection.prepareStatement(
                 "SELECT v.path FROM Refs r JOIN ValidPaths v ON v.id = r.referrer"
@@ -138,7 +139,7 @@ public final class StoreDatabase implements AutoCloseable {
         return out;
     }
 
-    public List<StorePath> allValidPaths() {
+    public synchronized List<StorePath> allValidPaths() {
         List<StorePath> out = new ArrayList<>();
         try (Statement s = connection.createStatement();
                 ResultSet rs = s.executeQuery("SELECT path FROM ValidPaths ORDER BY path")) {
@@ -155,7 +156,7 @@ public final class StoreDatabase implements AutoCloseable {
      * Registers a path whose bytes are already final and in place. Its references (other than itself) must be valid.
      * Registering an already valid path is a no-op (the first registration wins).
      */
-    public void register(PathInfo info) {
+    public synchronized void register(PathInfo info) {
         try {
             connection.setAutoCommit(false);
             try {
@@ -213,7 +214,7 @@ public final class StoreDatabase implements AutoCloseable {
     }
 
     /** Removes a path's row and its outgoing references; fails if another valid path still refers to it. */
-    public void invalidate(StorePath path) {
+    public synchronized void invalidate(StorePath path) {
         try {
             connection.setAutoCommit(false);
             try (PreparedStatement refs = connection.prepareStatement(
@@ -240,7 +241,7 @@ public final class StoreDatabase implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         try {
             connection.close();
         } catch (SQLException e) {

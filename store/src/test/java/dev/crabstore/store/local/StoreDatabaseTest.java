@@ -55,4 +55,35 @@ class StoreDatabaseTest {
             assertFalse(d.isValid(B));
         }
     }
+
+    @Test
+    void registersFromManyThreadsAtOnce() throws Exception {
+        // A parallel build registers outputs from several threads through one store (this failed with
+        // "database in auto-commit mode" before the methods were synchronised).
+        try (StoreDatabase d = StoreDatabase.open(dir.resolve("db.sqlite"))) {
+            java.util.List<Thread> threads = new java.util.ArrayList<>();
+            java.util.List<Throwable> errors = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+            for (int t = 0; t < 4; t++) {
+                int base = t;
+                Thread th = new Thread(() -> {
+                    try {
+                        for (int i = 0; i < 50; i++) {
+                            String hash = dev.crabstore.core.hash.Hash.sha256(base + "-" + i).toNix32().substring(0, 32);
+                            d.register(PathInfo.of(StorePath.parseBaseName(hash + "-p"), Hash.sha256("x"), 1,
+                                    new TreeSet<>()));
+                        }
+                    } catch (Throwable e) {
+                        errors.add(e);
+                    }
+                });
+                threads.add(th);
+                th.start();
+            }
+            for (Thread th : threads) {
+                th.join();
+            }
+            assertEquals(java.util.List.of(), errors);
+            assertEquals(200, d.allValidPaths().size());
+        }
+    }
 }
