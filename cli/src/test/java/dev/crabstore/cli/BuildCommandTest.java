@@ -1,0 +1,107 @@
+package dev.crabstore.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.crabstore.testkit.Corpus;
+import dev.crabstore.testkit.Tools;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** crabstore build on real workspaces, with real cargo, rustc and bubblewrap. */
+class BuildCommandTest {
+    @TempDir
+    Path dir;
+
+    Map<String, String> env() {
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.put("CRABSTORE_HOME", dir.resolve("home").toString());
+        env.remove("CRABSTORE_STORE_DIR");
+        return env;
+    }
+
+    static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> s = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                Path rel = from.relativize(p);
+                if (rel.toString().startsWith("target")) {
+                    continue;
+                }
+                Path dest = to.resolve(rel.toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(dest);
+                } else {
+                    Files.copy(p, dest);
+                }
+            }
+        }
+    }
+
+    static String run(Path exe, String... args) throws Exception {
+        String[] cmd = new String[args.length + 1];
+        cmd[0] = exe.toString();
+        System.arraycopy(args, 0, cmd, 1, args.length);
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+        return out;
+    }
+
+    @Test
+    void buildsTheExampleWorkspaceAndThenNothing() throws Exception {
+        Tools.require("bwrap");
+        Tools.require("cargo");
+        Path ws = dir.resolve("hello-workspace");
+        copyTree(Corpus.repoRoot().resolve("examples/hello-workspace"), ws);
+        CliRun first = CliRun.run(new byte[0], env(), "build", "--dir", ws.toString(), "--offline").assertOk();
+        assertTrue(first.stderr().contains("Compiling greet v0.2.0"), first.stderr());
+        assertTrue(first.stderr().contains("5 built, 0 fresh"), first.stderr());
+        String out = run(ws.resolve("target/debug/hello"), "crab");
+        assertEquals("HELLO, CRAB\nHello from Crab!\nbuilt for x86_64-unknown-linux-gnu\n", out);
+        CliRun again = CliRun.run(new byte[0], env(), "build", "--dir", ws.toString(), "--offline").assertOk();
+        assertTrue(again.stderr().contains("0 built"), again.stderr());
+        // Editing a source rebuilds only what depends on it.
+        Path main = ws.resolve("hello/src/main.rs");
+        Files.writeString(main, Files.readString(main).replace("built for", "made for"));
+        CliRun edited = CliRun.run(new byte[0], env(), "build", "--dir", ws.toString(), "--offline").assertOk();
+        assertTrue(edited.stderr().contains("1 built"), edited.stderr());
+        assertTrue(run(ws.resolve("target/debug/hello")).contains("made for"));
+    }
+
+    @Test
+    void aCompileErrorFailsTheBuildWithRustcsDiagnostics() throws Exception {
+        Tools.require("bwrap");
+        Path ws = dir.resolve("hello-workspace");
+        copyTree(Corpus.repoRoot().resolve("examples/hello-workspace"), ws);
+        Path lib = ws.resolve("greet/src/lib.rs");
+        Files.writeString(lib, Files.readString(lib) + "\nfn broken() -> u32 { \"not a number\" }\n");
+        CliRun r = CliRun.run(new byte[0], env(), "build", "--dir", ws.toString(), "--offline");
+        assertEquals(1, r.exitCode());
+        assertTrue(r.stderr().contains("error[E0308]: mismatched types"), r.stderr());
+        assertTrue(r.stderr().contains("could not compile `greet v0.2.0`"), r.stderr());
+        assertTrue(Files.notExists(ws.resolve("target/debug/hello")));
+    }
+
+    @Test
+    @Tag("slow")
+    void buildsTheSmallCorpusWorkspace() throws Exception {
+        Tools.require("bwrap");
+        Path ws = dir.resolve("small");
+        copyTree(Corpus.workspace("small"), ws);
+        CliRun r = CliRun.run(new byte[0], env(), "build", "--dir", ws.toString(), "--offline", "--locked")
+                .assertOk();
+        assertTrue(r.stderr().contains("Compiling clap v4"), r.stderr());
+        Path exe = ws.resolve("target/debug/minigrep");
+        assertTrue(run(exe, "--version").startsWith("minigrep 0.1.0"));
+        Path input = Files.writeString(dir.resolve("in.txt"), "hello world\nfoo\nHello crab\n");
+        assertEquals("hello world\nHello crab\n", run(exe, "-i", "hello", input.toString()));
+    }
+}
