@@ -191,7 +191,7 @@ public final class UnitDerivationPlanner {
         if (src == null) {
             throw new UnitGraphException("no source for package " + pkg.id());
         }
-        return storeDir.print(src.path());
+        return storeDir.print(src.path()) + (src.subdir().isEmpty() ? "" : "/" + src.subdir());
     }
 
     /** The units whose outputs unit {@code i} reads: its dependencies, transitively, not past build-script runs. */

@@ -29,12 +29,15 @@ public final class RegistrySources {
     private static final String CRATES_IO = "registry+https://github.com/rust-lang/crates.io-index";
 
     private final Map<String, Hash> checksums;
+    private final Map<String, String> gitSources;
     private final List<JsonNode> sourceTables;
     private final Map<String, String> dlTemplates = new HashMap<>();
     private final Path lockfile;
 
-    private RegistrySources(Map<String, Hash> checksums, List<JsonNode> sourceTables, Path lockfile) {
+    private RegistrySources(Map<String, Hash> checksums, Map<String, String> gitSources, List<JsonNode> sourceTables,
+            Path lockfile) {
         this.checksums = checksums;
+        this.gitSources = gitSources;
         this.sourceTables = sourceTables;
         this.lockfile = lockfile;
     }
@@ -43,6 +46,7 @@ public final class RegistrySources {
     public static RegistrySources load(Path workspace, Map<String, String> env) {
         Path lock = workspace.resolve("Cargo.lock");
         Map<String, Hash> sums = new HashMap<>();
+        Map<String, String> git = new HashMap<>();
         TomlMapper toml = TomlMapper.builder().build();
         if (Files.isRegularFile(lock)) {
             JsonNode root;
@@ -52,6 +56,9 @@ public final class RegistrySources {
                 throw new InvalidFormatException(lock + ": not a valid Cargo.lock: " + e.getMessage());
             }
             for (JsonNode p : root.path("package")) {
+                if (p.has("source") && p.get("source").asString().startsWith("git+")) {
+                    git.put(p.get("name").asString() + " " + p.get("version").asString(), p.get("source").asString());
+                }
                 if (p.has("checksum") && p.has("source")) {
                     String key = p.get("name").asString() + " " + p.get("version").asString() + " "
                             + p.get("source").asString();
@@ -76,7 +83,7 @@ public final class RegistrySources {
         String home = env.getOrDefault("CARGO_HOME", env.getOrDefault("HOME", "/root") + "/.cargo");
         addConfig(toml, Path.of(home, "config.toml"), tables);
         addConfig(toml, Path.of(home, "config"), tables);
-        return new RegistrySources(sums, tables, lock);
+        return new RegistrySources(sums, git, tables, lock);
     }
 
     private static void addConfig(TomlMapper toml, Path file, List<JsonNode> tables) {
@@ -91,6 +98,20 @@ public final class RegistrySources {
         } catch (IOException | RuntimeException e) {
             throw new InvalidFormatException(file + ": not a valid cargo config: " + e.getMessage());
         }
+    }
+
+    /** A git package's repository URL (without query) and locked commit, from Cargo.lock. */
+    public record GitSource(String url, String commit) {}
+
+    public GitSource gitSource(String name, String version) {
+        String src = gitSources.get(name + " " + version);
+        if (src == null || src.indexOf('#') < 0) {
+            throw new InvalidFormatException(lockfile + ": git package " + name + " " + version
+                    + " has no locked commit");
+        }
+        String url = src.substring(4, src.indexOf('#'));
+        int q = url.indexOf('?');
+        return new GitSource(q >= 0 ? url.substring(0, q) : url, src.substring(src.indexOf('#') + 1));
     }
 
     /** The locked sha256 of a registry package; missing is an error naming the lockfile. */

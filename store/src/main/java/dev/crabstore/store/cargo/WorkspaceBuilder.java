@@ -19,6 +19,7 @@ import dev.crabstore.planner.unit.UnitGraph;
 import dev.crabstore.store.StoreIOException;
 import dev.crabstore.store.build.BuildListener;
 import dev.crabstore.store.build.BuildScriptRunBuiltin;
+import dev.crabstore.store.build.FetchGitBuiltin;
 import dev.crabstore.store.build.FetchUrlBuiltin;
 import dev.crabstore.store.build.Realiser;
 import dev.crabstore.store.build.RustcBuiltin;
@@ -74,7 +75,7 @@ public final class WorkspaceBuilder {
             roots.add(plan.drvPaths().get(r));
         }
         Realiser realiser = new Realiser(store, runner, List.of(new FetchUrlBuiltin(new VerifiedDownloader(
-                Duration.ofSeconds(60))), new UnpackCrateBuiltin(), new RustcBuiltin(), new BuildScriptRunBuiltin()),
+                Duration.ofSeconds(60))), new UnpackCrateBuiltin(), new FetchGitBuiltin(), new RustcBuiltin(), new BuildScriptRunBuiltin()),
                 List.of(Mount.readOnly(toolchain.sysroot(), "/crabstore/toolchain")), jobs, keepGoing, timeout,
                 listener);
         Map<StorePath, Realiser.Outcome> outcomes = realiser.realise(roots);
@@ -122,6 +123,19 @@ public final class WorkspaceBuilder {
                 StorePath unpackPath = addDrv(unpack);
                 sourceDrvs.put(unpackPath, unpack);
                 sources.put(id, new PackageSource(unpack.outputPaths().get("out"), java.util.Optional.of(unpackPath)));
+            } else if (pid.kind().equals("git")) {
+                if (registry == null) {
+                    registry = RegistrySources.load(ws, env);
+                }
+                RegistrySources.GitSource git = registry.gitSource(pkg.name(), pkg.version());
+                String repo = git.url().substring(git.url().lastIndexOf('/') + 1).replaceAll("\\.git$", "");
+                Derivation fetch = Derivation.newBuilder().name(StorePath.sanitizeName(repo + "-"
+                        + git.commit().substring(0, 12) + "-source")).system(SYSTEM).builder("builtin:fetch-git")
+                        .env("url", git.url()).env("rev", git.commit()).buildInputAddressed(hasher);
+                StorePath fetchPath = addDrv(fetch);
+                sourceDrvs.put(fetchPath, fetch);
+                sources.put(id, new PackageSource(fetch.outputPaths().get("out"), java.util.Optional.of(fetchPath),
+                        gitSubdir(pkg.manifestDir())));
             } else {
                 throw new CrabstoreException("package " + pkg.name() + " " + pkg.version() + " comes from a " + pid.kind()
                         + " source, which crabstore cannot build yet");
@@ -136,6 +150,17 @@ public final class WorkspaceBuilder {
             addDrv(plan.derivations().get(i));
         }
         return plan;
+    }
+
+    /** Where a git package is inside its repository: cargo checks out to .../git/checkouts/<repo>/<rev>/<subdir>. */
+    static String gitSubdir(String manifestDir) {
+        Path p = Path.of(manifestDir);
+        for (int i = 0; i + 2 < p.getNameCount(); i++) {
+            if (p.getName(i).toString().equals("checkouts") && i > 0 && p.getName(i - 1).toString().equals("git")) {
+                return i + 3 < p.getNameCount() ? p.subpath(i + 3, p.getNameCount()).toString() : "";
+            }
+        }
+        throw new CrabstoreException("cannot tell where " + manifestDir + " is inside its git checkout");
     }
 
     private StorePath addDrv(Derivation d) {
