@@ -75,6 +75,18 @@ public final class PlanCommand implements Runnable {
         return new CargoSelection(f);
     }
 
+    /** Variables of the injected environment cargo must see (in-process runs do not change the JVM's). */
+    private Map<String, String> cargoEnv() {
+        Map<String, String> env = new LinkedHashMap<>();
+        for (String k : List.of("CARGO_HOME", "CARGO_TARGET_DIR", "RUSTUP_HOME", "RUSTUP_TOOLCHAIN")) {
+            String v = context.env().get(k);
+            if (v != null) {
+                env.put(k, v);
+            }
+        }
+        return env;
+    }
+
     @Override
     public void run() {
         if (!List.of("text", "json", "dot").contains(format)) {
@@ -83,7 +95,7 @@ public final class PlanCommand implements Runnable {
         }
         Path ws = dir.toAbsolutePath().normalize();
         long t0 = System.nanoTime();
-        CargoPlan plan = new CargoPlanRunner(context.env().getOrDefault("CARGO", "cargo"), Map.of()).plan(ws, selection());
+        CargoPlan plan = new CargoPlanRunner(context.env().getOrDefault("CARGO", "cargo"), cargoEnv()).plan(ws, selection());
         long t1 = System.nanoTime();
         UnitGraph g = plan.unitGraph();
         CargoMetadata md = plan.metadata();
