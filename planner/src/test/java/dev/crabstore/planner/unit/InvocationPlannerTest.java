@@ -117,7 +117,7 @@ class InvocationPlannerTest {
     @Test
     void ownPackageGetsEverythingOthersOnlySearchPaths() {
         List<String> nat = args(0);
-        int l = nat.indexOf("-L", nat.indexOf("dependency=/o/deps"));
+        int l = nat.indexOf("dependency=/o/deps") + 1;
         assertEquals("-L native=/o/1/out -L /ext/lib -l dylib=m -C link-arg=-Wl,--as-needed --cfg nat_cfg "
                 + "--check-cfg cfg(nat_cfg)", tail(nat, l));
         assertEquals("hello", planner.rustc(0, outputs::get).env().get("NAT_ENV"));
@@ -125,14 +125,14 @@ class InvocationPlannerTest {
 
         List<String> mid = args(3);
         assertTrue(String.join(" ", mid).contains("--extern nat=/o/0/libnat-h0.rmeta"), mid.toString());
-        int m = mid.indexOf("-L", mid.indexOf("dependency=/o/deps"));
-        assertEquals("-L native=/o/1/out -L /ext/lib --cfg mid_cfg", tail(mid, m));
+        int m = mid.indexOf("dependency=/o/deps") + 1;
+        assertEquals("--extern nat=/o/0/libnat-h0.rmeta -L native=/o/1/out -L /ext/lib --cfg mid_cfg", tail(mid, m));
         assertFalse(planner.rustc(3, outputs::get).env().containsKey("NAT_ENV"));
 
         List<String> top = args(6);
         assertTrue(String.join(" ", top).contains("--extern mid=/o/3/libmid-h3.rlib"), top.toString());
-        int t = top.indexOf("-L", top.indexOf("dependency=/o/deps"));
-        assertEquals("-L native=/o/1/out -L /ext/lib", tail(top, t));
+        int t = top.indexOf("dependency=/o/deps") + 1;
+        assertEquals("--extern mid=/o/3/libmid-h3.rlib -L native=/o/1/out -L /ext/lib", tail(top, t));
         assertEquals("top", planner.rustc(6, outputs::get).env().get("CARGO_BIN_NAME"));
         assertEquals("1", planner.rustc(6, outputs::get).env().get("CARGO_PRIMARY_PACKAGE"));
         assertFalse(planner.rustc(0, outputs::get).env().containsKey("CARGO_PRIMARY_PACKAGE"));
