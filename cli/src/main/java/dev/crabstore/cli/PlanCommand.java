@@ -47,7 +47,8 @@ public final class PlanCommand implements Runnable {
         }
         Path ws = cargo.workspace();
         long t0 = System.nanoTime();
-        CargoPlan plan = new CargoPlanRunner(context.env().getOrDefault("CARGO", "cargo"), Map.of()).plan(ws, cargo.selection());
+        CargoPlan plan = new CargoPlanRunner(context.env().getOrDefault("CARGO", "cargo"),
+                CargoPlanRunner.cargoVariables(context.env())).plan(ws, cargo.selection());
         long t1 = System.nanoTime();
         UnitGraph g = plan.unitGraph();
         CargoMetadata md = plan.metadata();

@@ -22,6 +22,9 @@ public interface UnitLayout {
     /** OUT_DIR of a run-custom-build unit. */
     String buildScriptOutDir(int runUnit);
 
-    /** The executable of a build-script compile unit (what the run unit executes). */
+    /**
+     * The executable of a build-script compile unit (what the run unit executes; cargo names it after the target,
+     * {@code build-script-build} or e.g. {@code build-script-main}).
+     */
     String buildScriptProgram(int compileUnit);
 }

@@ -25,6 +25,18 @@ public final class CargoPlanRunner {
         this.env = Map.copyOf(env);
     }
 
+    /** The variables of {@code env} that cargo must see when crabstore runs in-process with an injected environment. */
+    public static Map<String, String> cargoVariables(Map<String, String> env) {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (String k : List.of("CARGO_HOME", "CARGO_TARGET_DIR", "RUSTUP_HOME", "RUSTUP_TOOLCHAIN")) {
+            String v = env.get(k);
+            if (v != null) {
+                out.put(k, v);
+            }
+        }
+        return out;
+    }
+
     public CargoPlan plan(Path workspace, CargoSelection selection) {
         List<String> meta = new ArrayList<>(List.of(cargo, "metadata", "--format-version", "1"));
         meta.addAll(selection.metadataFlags());

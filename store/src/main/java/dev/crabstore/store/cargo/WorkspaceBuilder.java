@@ -67,7 +67,7 @@ public final class WorkspaceBuilder {
     public Result build(Path workspace, CargoSelection selection, int jobs, boolean keepGoing, Duration timeout,
             BuildListener listener) {
         Path ws = workspace.toAbsolutePath().normalize();
-        CargoPlan cargo = new CargoPlanRunner(env.getOrDefault("CARGO", "cargo"), Map.of()).plan(ws, selection);
+        CargoPlan cargo = new CargoPlanRunner(env.getOrDefault("CARGO", "cargo"), CargoPlanRunner.cargoVariables(env)).plan(ws, selection);
         RustToolchain toolchain = RustToolchain.probe(ws, env);
         UnitDerivationPlan plan = derive(ws, cargo, toolchain);
         List<StorePath> roots = new ArrayList<>();

@@ -21,7 +21,7 @@ class CargoConformanceTest {
         CargoOracle oracle = new CargoOracle(Corpus.workspace(workspace), tmp);
         CargoOracle.Result r = oracle.run(CargoSelection.of(flags));
         System.out.println(workspace + " " + String.join(" ", flags) + ": " + r.units() + " units, " + r.compared()
-                + " rustc invocations identical, " + r.differences().size() + " differences");
+                + " invocations (rustc argv+env+cwd, build-script run env) identical, " + r.differences().size() + " differences");
         r.differences().forEach(System.out::println);
         assertTrue(r.compared() > 0, "no invocation compared");
         assertEquals(0, r.differences().size(), String.join("\n", r.differences()));

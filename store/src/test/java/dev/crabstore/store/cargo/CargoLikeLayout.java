@@ -73,6 +73,6 @@ final class CargoLikeLayout implements UnitLayout {
 
     @Override
     public String buildScriptProgram(int compileUnit) {
-        return outDir(compileUnit) + "/build-script-build";
+        return outDir(compileUnit) + "/" + graph.unit(compileUnit).target().name();
     }
 }

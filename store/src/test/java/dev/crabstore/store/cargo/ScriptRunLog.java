@@ -11,13 +11,17 @@ final class ScriptRunLog {
 
     static List<CargoOracle.Recorded> parse(String log) {
         List<CargoOracle.Recorded> runs = new ArrayList<>();
-        for (String line : log.split("\n")) {
-            String t = line.strip();
-            if (!t.startsWith("Running `") || !t.endsWith("`")) {
-                continue;
+        int from = 0;
+        while (true) {
+            int at = log.indexOf("Running `", from);
+            if (at < 0) {
+                break;
             }
-            List<String> words = shellWords(t.substring(9, t.length() - 1));
-            if (words.isEmpty() || !words.get(words.size() - 1).endsWith("/build-script-build")) {
+            // Values (descriptions) may span lines and hold backticks inside quotes: split up to an unquoted '`'.
+            int[] end = new int[1];
+            List<String> words = shellWords(log, at + 9, end);
+            from = end[0] + 1;
+            if (words.isEmpty() || !words.get(words.size() - 1).matches(".*/build-script-[^/]*")) {
                 continue;
             }
             Map<String, String> env = new TreeMap<>();
@@ -33,12 +37,16 @@ final class ScriptRunLog {
     }
 
     /** POSIX-style word splitting for what cargo prints (single quotes, double quotes, backslashes). */
-    static List<String> shellWords(String s) {
+    static List<String> shellWords(String s, int start, int[] endOut) {
         List<String> words = new ArrayList<>();
         StringBuilder cur = new StringBuilder();
         boolean inWord = false;
-        for (int i = 0; i < s.length(); i++) {
+        int i = start;
+        for (; i < s.length(); i++) {
             char c = s.charAt(i);
+            if (c == '`') {
+                break;
+            }
             if (c == '\'' ) {
                 int end = s.indexOf('\'', i + 1);
                 cur.append(s, i + 1, end);
@@ -58,7 +66,7 @@ final class ScriptRunLog {
             } else if (c == '\\' && i + 1 < s.length()) {
                 cur.append(s.charAt(++i));
                 inWord = true;
-            } else if (c == ' ') {
+            } else if (c == ' ' || c == '\n') {
                 if (inWord) {
                     words.add(cur.toString());
                     cur.setLength(0);
@@ -72,6 +80,7 @@ final class ScriptRunLog {
         if (inWord) {
             words.add(cur.toString());
         }
+        endOut[0] = i;
         return words;
     }
 }

@@ -1,0 +1,98 @@
+package dev.crabstore.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.crabstore.testkit.Corpus;
+import dev.crabstore.testkit.Tools;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** {@code crabstore plan} on the small corpus workspace, against cargo's own unit graph. */
+class PlanCommandTest {
+    @TempDir
+    Path tmp;
+
+    private Path copySmall() throws IOException {
+        Path src = Corpus.workspace("small");
+        Path ws = tmp.resolve("ws");
+        try (Stream<Path> s = Files.walk(src)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                Path dst = ws.resolve(src.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(dst);
+                } else if (!src.relativize(p).toString().startsWith("target")) {
+                    Files.copy(p, dst);
+                }
+            }
+        }
+        return ws;
+    }
+
+    private Map<String, String> env() {
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.put("CARGO_HOME", tmp.resolve("cargo-home").toString());
+        return env;
+    }
+
+    @Test
+    void jsonHasOneEntryPerCargoUnit() throws Exception {
+        Tools.require("cargo");
+        Path ws = copySmall();
+        CliRun r = CliRun.run(new byte[0], env(), "plan", "--dir", ws.toString(), "--offline", "--locked",
+                "--format", "json").assertOk();
+        JsonNode root = JsonMapper.builder().build().readTree(r.out());
+        // cargo's own count for the same selection: 35 units (14 libs/macros, 1 bin, 10 build-script compiles+runs...)
+        String ug = new ProcessBuilderRunner(ws, env()).run("cargo", "build", "-Z", "unstable-options", "--unit-graph",
+                "--offline", "--locked");
+        int cargoUnits = JsonMapper.builder().build().readTree(ug).get("units").size();
+        assertEquals(cargoUnits, root.get("units").size());
+        assertEquals("corpus-small", root.get("units").get(root.get("roots").get(0).asInt()).get("package").asString());
+        assertTrue(r.stderr().contains("planned " + cargoUnits + " units"), r.stderr());
+
+        CliRun text = CliRun.run(new byte[0], env(), "plan", "--dir", ws.toString(), "--offline", "--locked")
+                .assertOk();
+        assertEquals(cargoUnits, text.out().strip().split("\n").length);
+        CliRun dot = CliRun.run(new byte[0], env(), "plan", "--dir", ws.toString(), "--offline", "--locked",
+                "--format", "dot").assertOk();
+        assertTrue(dot.out().startsWith("digraph units {"), dot.out());
+    }
+
+    @Test
+    void reportsCargoErrors() throws Exception {
+        Tools.require("cargo");
+        Path ws = copySmall();
+        CliRun r = CliRun.run(new byte[0], env(), "plan", "--dir", ws.toString(), "--offline", "--locked",
+                "--features", "no-such-feature");
+        assertEquals(1, r.exitCode());
+        assertTrue(r.stderr().startsWith("error: ") && r.stderr().contains("no-such-feature"), r.stderr());
+    }
+
+    @Test
+    void rejectsUnknownFormat() throws Exception {
+        CliRun r = CliRun.run(new byte[0], env(), "plan", "--format", "yaml");
+        assertEquals(2, r.exitCode(), r.stderr());
+    }
+
+    /** Runs a command with RUSTC_BOOTSTRAP=1 and returns stdout. */
+    record ProcessBuilderRunner(Path dir, Map<String, String> env) {
+        String run(String... cmd) throws Exception {
+            ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
+            pb.environment().putAll(env);
+            pb.environment().put("RUSTC_BOOTSTRAP", "1");
+            pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes());
+            assertEquals(0, p.waitFor());
+            return out;
+        }
+    }
+}
