@@ -39,6 +39,7 @@ public final class BuildCommand implements Runnable {
         Path ws = cargo.workspace();
         AtomicInteger built = new AtomicInteger();
         AtomicInteger fresh = new AtomicInteger();
+        java.util.Set<String> compiling = java.util.concurrent.ConcurrentHashMap.newKeySet();
         BuildListener listener = new BuildListener() {
             @Override
             public void fresh(StorePath p, Derivation d) {
@@ -48,7 +49,7 @@ public final class BuildCommand implements Runnable {
             @Override
             public void started(StorePath p, Derivation d) {
                 String pkg = d.env().get("crabstorePackage");
-                if (pkg != null && d.builder().equals("builtin:rustc")) {
+                if (pkg != null && d.builder().equals("builtin:rustc") && (compiling.add(pkg) || verbose)) {
                     context.err().println("   Compiling " + pkg + (verbose ? " (" + p.baseName() + ")" : ""));
                 } else if (verbose) {
                     context.err().println("    Building " + p.baseName());
@@ -59,14 +60,14 @@ public final class BuildCommand implements Runnable {
             public void built(StorePath p, Derivation d, String log, long millis) {
                 built.incrementAndGet();
                 if (!log.isBlank() && (verbose || d.env().containsKey("CARGO_PRIMARY_PACKAGE"))) {
-                    context.err().print(log.endsWith("\n") ? log : log + "\n");
+                    context.err().print(Ansi.forStderr(log.endsWith("\n") ? log : log + "\n"));
                 }
             }
 
             @Override
             public void failed(StorePath p, Derivation d, String message) {
                 if (!message.startsWith("dependency ") && !message.startsWith("not built")) {
-                    context.err().println("error: " + message);
+                    context.err().println(Ansi.forStderr("error: " + message));
                 }
             }
         };

@@ -76,6 +76,51 @@ class BuildCommandTest {
         assertTrue(run(ws.resolve("target/debug/hello")).contains("made for"));
     }
 
+    /** Builds {@code source} copied to {@code checkout} into a store at {@code home}; returns each path's NAR hash. */
+    static java.util.SortedMap<String, String> buildInto(Path source, Path checkout, Path home, String... flags)
+            throws Exception {
+        copyTree(source, checkout);
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.put("CRABSTORE_HOME", home.toString());
+        env.remove("CRABSTORE_STORE_DIR");
+        String[] args = new String[flags.length + 3];
+        args[0] = "build";
+        args[1] = "--dir";
+        args[2] = checkout.toString();
+        System.arraycopy(flags, 0, args, 3, flags.length);
+        CliRun.run(new byte[0], env, args).assertOk();
+        java.util.SortedMap<String, String> hashes = new java.util.TreeMap<>();
+        try (Stream<Path> s = Files.list(home.resolve("store"))) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                hashes.put(p.getFileName().toString(),
+                        dev.crabstore.store.nar.NarDumper.digest(p).narHash().toString());
+            }
+        }
+        return hashes;
+    }
+
+    @Test
+    void twoCheckoutsInTwoStoresGiveTheSamePathsAndBytes() throws Exception {
+        Tools.require("bwrap");
+        Path example = Corpus.repoRoot().resolve("examples/hello-workspace");
+        var a = buildInto(example, dir.resolve("a/hello-workspace"), dir.resolve("store-a"), "--offline");
+        var b = buildInto(example, dir.resolve("b/elsewhere/deeper/hello-workspace"), dir.resolve("store-b"),
+                "--offline");
+        assertTrue(a.size() >= 10, a.toString());
+        assertEquals(a, b);
+    }
+
+    @Test
+    @Tag("slow")
+    void twoCheckoutsOfMediumGiveTheSamePathsAndBytes() throws Exception {
+        Tools.require("bwrap");
+        Path medium = Corpus.workspace("medium");
+        var a = buildInto(medium, dir.resolve("a/medium"), dir.resolve("store-a"), "--offline", "--locked");
+        var b = buildInto(medium, dir.resolve("b/x/medium"), dir.resolve("store-b"), "--offline", "--locked");
+        assertTrue(a.size() > 150, "units, sources and drvs of medium: " + a.size());
+        assertEquals(a, b);
+    }
+
     @Test
     void aCompileErrorFailsTheBuildWithRustcsDiagnostics() throws Exception {
         Tools.require("bwrap");
