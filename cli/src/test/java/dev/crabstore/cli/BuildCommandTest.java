@@ -22,10 +22,7 @@ class BuildCommandTest {
     Path dir;
 
     Map<String, String> env() {
-        Map<String, String> env = new HashMap<>(System.getenv());
-        env.put("CRABSTORE_HOME", dir.resolve("home").toString());
-        env.remove("CRABSTORE_STORE_DIR");
-        return env;
+        return CliRun.envWithHome(dir.resolve("home"));
     }
 
     static void copyTree(Path from, Path to) throws IOException {
@@ -80,9 +77,7 @@ class BuildCommandTest {
     static java.util.SortedMap<String, String> buildInto(Path source, Path checkout, Path home, String... flags)
             throws Exception {
         copyTree(source, checkout);
-        Map<String, String> env = new HashMap<>(System.getenv());
-        env.put("CRABSTORE_HOME", home.toString());
-        env.remove("CRABSTORE_STORE_DIR");
+        Map<String, String> env = CliRun.envWithHome(home);
         String[] args = new String[flags.length + 3];
         args[0] = "build";
         args[1] = "--dir";

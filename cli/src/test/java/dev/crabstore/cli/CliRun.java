@@ -16,6 +16,14 @@ record CliRun(int exitCode, byte[] stdout, String stderr) {
         return new CliRun(code, out.toByteArray(), err.toString(StandardCharsets.UTF_8));
     }
 
+    /** The test JVM's environment with a private store at {@code home} and the default store dir. */
+    static Map<String, String> envWithHome(java.nio.file.Path home) {
+        Map<String, String> env = new java.util.HashMap<>(System.getenv());
+        env.put("CRABSTORE_HOME", home.toString());
+        env.remove("CRABSTORE_STORE_DIR");
+        return env;
+    }
+
     static CliRun run(String... args) {
         return run(new byte[0], System.getenv(), args);
     }

@@ -33,9 +33,7 @@ class CopyNixTest {
     @BeforeEach
     void setUp() throws Exception {
         nix = NixOracle.create(dir.resolve("nix"));
-        env = new HashMap<>(System.getenv());
-        env.put("CRABSTORE_HOME", dir.resolve("crab").toString());
-        env.remove("CRABSTORE_STORE_DIR");
+        env = CliRun.envWithHome(dir.resolve("crab"));
         env.remove("CRABSTORE_TRUSTED_PUBLIC_KEYS");
         key = SecretKey.generate("crab-cache-1", new SecureRandom());
         keyFile = Files.writeString(dir.resolve("key.sec"), key.toString());

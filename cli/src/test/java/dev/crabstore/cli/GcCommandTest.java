@@ -16,9 +16,7 @@ class GcCommandTest {
 
     @Test
     void rootsProtectAndGcDeletesTheRest() throws Exception {
-        Map<String, String> env = new HashMap<>(System.getenv());
-        env.put("CRABSTORE_HOME", dir.resolve("home").toString());
-        env.remove("CRABSTORE_STORE_DIR");
+        Map<String, String> env = CliRun.envWithHome(dir.resolve("home"));
         Path kept = Files.writeString(dir.resolve("kept.txt"), "kept");
         Path dropped = Files.writeString(dir.resolve("dropped.txt"), "dropped");
         String k = CliRun.run(new byte[0], env, "store", "add", kept.toString()).assertOk().out().strip();

@@ -16,10 +16,7 @@ class RealiseCommandTest {
     Path dir;
 
     Map<String, String> env() {
-        Map<String, String> env = new HashMap<>(System.getenv());
-        env.put("CRABSTORE_HOME", dir.resolve("home").toString());
-        env.remove("CRABSTORE_STORE_DIR");
-        return env;
+        return CliRun.envWithHome(dir.resolve("home"));
     }
 
     @Test

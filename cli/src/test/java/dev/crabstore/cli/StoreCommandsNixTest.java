@@ -22,9 +22,7 @@ class StoreCommandsNixTest {
     void addAndPathInfoAgreeWithNix() {
         NixOracle nix = NixOracle.create(dir.resolve("nix"));
         Path tree = TestTrees.edgeCases(dir.resolve("tree"));
-        Map<String, String> env = new HashMap<>(System.getenv());
-        env.put("CRABSTORE_HOME", dir.resolve("crab").toString());
-        env.remove("CRABSTORE_STORE_DIR");
+        Map<String, String> env = CliRun.envWithHome(dir.resolve("crab"));
         String ours = CliRun.run(new byte[0], env, "store", "add", tree.toString()).assertOk().out().strip();
         String theirs = nix.runOkText("nix", "store", "add-path", "--store", nix.localStore(), tree.toString());
         assertEquals(theirs, ours);
