@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# crabstore build against cargo build on a corpus workspace, interleaved, same -j, several runs.
+# usage: bench/build.sh WORKSPACE [RUNS] [JOBS]     e.g. bench/build.sh medium 3 2
+# Scenarios (issue 4): cold (empty store vs empty target/, sources already downloaded for both), fresh checkout with
+# a warm store (cargo: empty target/), no-op, and a one-line change in a workspace leaf crate.
+set -euo pipefail
+ws_name=${1:?workspace: small, medium, large or gitdep}
+runs=${2:-3}
+jobs=${3:-2}
+here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
+shared="${CRABSTORE_SHARED:-$here/../shared}"
+src="$shared/corpus/workspaces/$ws_name"
+[ -d "$src" ] || { echo "no workspace $src" >&2; exit 1; }
+(cd "$here" && mvn -q -B -o package -DskipTests)
+crab() { "$here/crabstore" "$@"; }
+work=$(mktemp -d /var/tmp/crabstore-bench-build.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+export CARGO_HOME="$work/cargo-home"
+now() { date +%s.%N; }
+elapsed() { echo "$2 - $1" | bc -l; }
+flags=(--offline --locked)
+[ "$ws_name" = gitdep ] && flags=(--locked)
+# Warm the cargo registry cache (both tools then start with sources downloaded).
+cp -r "$src" "$work/warm" && (cd "$work/warm" && cargo fetch --locked >/dev/null 2>&1 || true)
+leaf_file() {
+  # The last workspace member's first source file: a leaf of the workspace.
+  find "$1" -path '*/target' -prune -o -name '*.rs' -print | sort | tail -1
+}
+printf 'scenario run cargo_s crabstore_s ratio\n'
+for r in $(seq 1 "$runs"); do
+  rm -rf "$work/c" "$work/s" "$work/home"; cp -r "$src" "$work/c"; cp -r "$src" "$work/s"
+  t0=$(now); (cd "$work/c" && cargo build -q -j"$jobs" "${flags[@]}") ; t1=$(now)
+  CRABSTORE_HOME="$work/home" crab build --dir "$work/s" -j "$jobs" "${flags[@]}" 2>/dev/null; t2=$(now)
+  c=$(elapsed "$t0" "$t1"); s=$(elapsed "$t1" "$t2")
+  printf 'cold %d %.2f %.2f %.2f\n' "$r" "$c" "$s" "$(echo "$s / $c" | bc -l)"
+  t0=$(now); (cd "$work/c" && cargo build -q -j"$jobs" "${flags[@]}"); t1=$(now)
+  CRABSTORE_HOME="$work/home" crab build --dir "$work/s" -j "$jobs" "${flags[@]}" 2>/dev/null; t2=$(now)
+  c=$(elapsed "$t0" "$t1"); s=$(elapsed "$t1" "$t2")
+  printf 'noop %d %.2f %.2f %.2f\n' "$r" "$c" "$s" "$(echo "$s / $c" | bc -l)"
+  for d in c s; do f=$(leaf_file "$work/$d"); printf '\n// bench edit %s\n' "$r" >> "$f"; done
+  t0=$(now); (cd "$work/c" && cargo build -q -j"$jobs" "${flags[@]}"); t1=$(now)
+  CRABSTORE_HOME="$work/home" crab build --dir "$work/s" -j "$jobs" "${flags[@]}" 2>/dev/null; t2=$(now)
+  c=$(elapsed "$t0" "$t1"); s=$(elapsed "$t1" "$t2")
+  printf 'edit %d %.2f %.2f %.2f\n' "$r" "$c" "$s" "$(echo "$s / $c" | bc -l)"
+  # A fresh checkout with the store warm; cargo starts from an empty target/.
+  rm -rf "$work/c2" "$work/s2"; cp -r "$src" "$work/c2"; cp -r "$src" "$work/s2"
+  t0=$(now); (cd "$work/c2" && cargo build -q -j"$jobs" "${flags[@]}"); t1=$(now)
+  CRABSTORE_HOME="$work/home" crab build --dir "$work/s2" -j "$jobs" "${flags[@]}" 2>/dev/null; t2=$(now)
+  c=$(elapsed "$t0" "$t1"); s=$(elapsed "$t1" "$t2")
+  printf 'fresh-checkout %d %.2f %.2f %.2f\n' "$r" "$c" "$s" "$(echo "$s / $c" | bc -l)"
+done
