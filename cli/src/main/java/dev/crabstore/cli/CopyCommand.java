@@ -86,8 +86,8 @@ public final class CopyCommand implements Runnable {
                     }
                     List<StorePath> up = cache.upload(store, wanted, readKey(), Compression.parse(compression));
                     up.forEach(p -> context.out().println("copied " + store.storeDir().print(p)));
-                    context.err().println(up.size() + " paths uploaded to " + cache.describe() + " ("
-                            + (wanted.size() - Math.min(wanted.size(), up.size())) + " requested ones were there)");
+                    context.err().println(up.size() + " paths uploaded to " + cache.describe()
+                            + " (the rest of the closure was there already)");
                 } else {
                     String keys = trustedKeys != null ? trustedKeys
                             : context.env().getOrDefault("CRABSTORE_TRUSTED_PUBLIC_KEYS", "");

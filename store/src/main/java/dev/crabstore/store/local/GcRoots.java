@@ -6,7 +6,6 @@ import dev.crabstore.store.StoreIOException;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -100,9 +99,5 @@ public final class GcRoots {
         } catch (NoSuchFileException | InvalidFormatException e) {
             return Optional.empty();
         }
-    }
-
-    boolean exists(Path link) {
-        return Files.exists(link, LinkOption.NOFOLLOW_LINKS);
     }
 }
