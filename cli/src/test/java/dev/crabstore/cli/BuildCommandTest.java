@@ -117,6 +117,33 @@ class BuildCommandTest {
     }
 
     @Test
+    void anUnchangedWorkspaceIsReplannedWithoutCargo() throws Exception {
+        Tools.require("bwrap");
+        Path ws = dir.resolve("hello-workspace");
+        copyTree(Corpus.repoRoot().resolve("examples/hello-workspace"), ws);
+        // A cargo that records each call.
+        Path calls = dir.resolve("cargo-calls");
+        Path cargo = Files.writeString(dir.resolve("cargo-logging"), "#!/bin/sh\necho \"$*\" >> " + calls
+                + "\nexec cargo \"$@\"\n");
+        cargo.toFile().setExecutable(true);
+        Map<String, String> env = env();
+        env.put("CARGO", cargo.toString());
+        CliRun.run(new byte[0], env, "build", "--dir", ws.toString(), "--offline").assertOk();
+        assertEquals(2, Files.readAllLines(calls).size(), "metadata and unit graph");
+        CliRun cached = CliRun.run(new byte[0], env, "build", "--dir", ws.toString(), "--offline").assertOk();
+        assertTrue(cached.stderr().contains("0 built"), cached.stderr());
+        assertEquals(2, Files.readAllLines(calls).size(), "an unchanged workspace does not ask cargo");
+        // A changed manifest invalidates the cached plan.
+        Path manifest = ws.resolve("greet/Cargo.toml");
+        Files.writeString(manifest, Files.readString(manifest) + "\n# changed\n");
+        CliRun.run(new byte[0], env, "build", "--dir", ws.toString(), "--offline").assertOk();
+        assertEquals(4, Files.readAllLines(calls).size(), "a changed manifest asks cargo again");
+        // Other selection flags are another plan.
+        CliRun.run(new byte[0], env, "build", "--dir", ws.toString(), "--offline", "--release").assertOk();
+        assertEquals(6, Files.readAllLines(calls).size());
+    }
+
+    @Test
     void aCompileErrorFailsTheBuildWithRustcsDiagnostics() throws Exception {
         Tools.require("bwrap");
         Path ws = dir.resolve("hello-workspace");

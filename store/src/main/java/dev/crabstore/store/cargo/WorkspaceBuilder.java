@@ -67,8 +67,16 @@ public final class WorkspaceBuilder {
     public Result build(Path workspace, CargoSelection selection, int jobs, boolean keepGoing, Duration timeout,
             BuildListener listener) {
         Path ws = workspace.toAbsolutePath().normalize();
-        CargoPlan cargo = new CargoPlanRunner(env.getOrDefault("CARGO", "cargo"), CargoPlanRunner.cargoVariables(env)).plan(ws, selection);
-        RustToolchain toolchain = RustToolchain.probe(ws, env);
+        PlanCache cache = new PlanCache(store.home().root().resolve("var/plans"));
+        String key = PlanCache.key(ws, selection, env);
+        PlanCache.Entry entry = cache.get(key).orElse(null);
+        if (entry == null) {
+            entry = new PlanCache.Entry(new CargoPlanRunner(env.getOrDefault("CARGO", "cargo"),
+                    CargoPlanRunner.cargoVariables(env)).plan(ws, selection), RustToolchain.probe(ws, env));
+            cache.put(key, entry);
+        }
+        CargoPlan cargo = entry.cargo();
+        RustToolchain toolchain = entry.toolchain();
         UnitDerivationPlan plan = derive(ws, cargo, toolchain);
         List<StorePath> roots = new ArrayList<>();
         for (int r : cargo.unitGraph().roots()) {

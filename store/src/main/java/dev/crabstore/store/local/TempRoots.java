@@ -54,8 +54,8 @@ public final class TempRoots implements AutoCloseable {
     public synchronized void add(StorePath p) {
         if (added.add(p)) {
             try {
+                // No fsync: the collector reads the file while this process lives; after a crash it is void anyway.
                 channel.write(java.nio.ByteBuffer.wrap((p.baseName() + "\n").getBytes(StandardCharsets.US_ASCII)));
-                channel.force(false);
             } catch (IOException e) {
                 throw new StoreIOException("cannot record a temporary root", e);
             }

@@ -1,0 +1,137 @@
+package dev.crabstore.store.cargo;
+
+import dev.crabstore.core.hash.Hash;
+import dev.crabstore.planner.unit.CargoMetadata;
+import dev.crabstore.planner.unit.MetadataPackage;
+import dev.crabstore.planner.unit.UnitGraph;
+import dev.crabstore.store.StoreIOException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Remembers what cargo and rustc said about a workspace, so that an unchanged workspace is re-planned without
+ * running them. An entry is found by a key over everything the plan depends on that can be read without cargo
+ * (selection flags, the environment cargo reads, Cargo.lock, the root manifest, cargo config files, rustup's
+ * toolchain choice) and is used only if every manifest cargo read then (members and path dependencies) is unchanged.
+ */
+public final class PlanCache {
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private final Path dir;
+
+    public PlanCache(Path dir) {
+        this.dir = dir;
+    }
+
+    /** A cached plan: cargo's answers and the toolchain probe. */
+    public record Entry(CargoPlan cargo, RustToolchain toolchain) {}
+
+    public static String key(Path ws, CargoSelection selection, Map<String, String> env) {
+        StringBuilder sb = new StringBuilder("crabstore-plan-v1\n").append(ws).append('\n');
+        selection.flags().forEach(f -> sb.append(f).append('\u0000'));
+        sb.append('\n');
+        new TreeMap<>(env).forEach((k, v) -> {
+            if (k.startsWith("CARGO") || k.startsWith("RUST") || k.equals("PATH") || k.equals("HOME")) {
+                sb.append(k).append('=').append(v).append('\n');
+            }
+        });
+        for (Path f : List.of(ws.resolve("Cargo.lock"), ws.resolve("Cargo.toml"), ws.resolve("rust-toolchain"),
+                ws.resolve("rust-toolchain.toml"))) {
+            sb.append(f).append(':').append(contentHash(f)).append('\n');
+        }
+        for (Path d = ws; d != null; d = d.getParent()) {
+            for (String name : List.of(".cargo/config.toml", ".cargo/config")) {
+                Path f = d.resolve(name);
+                if (Files.exists(f)) {
+                    sb.append(f).append(':').append(contentHash(f)).append('\n');
+                }
+            }
+        }
+        String home = env.getOrDefault("HOME", "/root");
+        String cargoHome = env.getOrDefault("CARGO_HOME", home + "/.cargo");
+        String rustupHome = env.getOrDefault("RUSTUP_HOME", home + "/.rustup");
+        for (Path f : List.of(Path.of(cargoHome, "config.toml"), Path.of(cargoHome, "config"),
+                Path.of(rustupHome, "settings.toml"))) {
+            sb.append(f).append(':').append(contentHash(f)).append('\n');
+        }
+        return Hash.sha256(sb.toString()).toNix32();
+    }
+
+    private static String contentHash(Path f) {
+        try {
+            return Files.isRegularFile(f) ? Hash.sha256(Files.readAllBytes(f)).toNix32() : "-";
+        } catch (IOException e) {
+            return "unreadable";
+        }
+    }
+
+    public Optional<Entry> get(String key) {
+        Path f = dir.resolve(key + ".json");
+        if (!Files.isRegularFile(f)) {
+            return Optional.empty();
+        }
+        try {
+            JsonNode n = JSON.readTree(Files.readString(f, StandardCharsets.UTF_8));
+            for (JsonNode m : n.get("manifests")) {
+                if (!contentHash(Path.of(m.get("path").asString())).equals(m.get("hash").asString())) {
+                    return Optional.empty();
+                }
+            }
+            String ug = n.get("unitGraph").asString();
+            String md = n.get("metadata").asString();
+            CargoPlan cargo = new CargoPlan(UnitGraph.parse(ug, f.toString()), CargoMetadata.parse(md, f.toString()),
+                    ug, md);
+            JsonNode t = n.get("toolchain");
+            List<String> cfg = new ArrayList<>();
+            t.get("cfg").forEach(c -> cfg.add(c.asString()));
+            return Optional.of(new Entry(cargo, new RustToolchain(Path.of(t.get("sysroot").asString()),
+                    t.get("host").asString(), t.get("version").asString(), cfg, t.get("identity").asString())));
+        } catch (IOException | RuntimeException e) {
+            // A damaged entry is a miss; it is rewritten after the next real plan.
+            return Optional.empty();
+        }
+    }
+
+    public void put(String key, Entry e) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("unitGraph", e.cargo().unitGraphJson());
+        n.put("metadata", e.cargo().metadataJson());
+        var manifests = n.putArray("manifests");
+        TreeSet<String> paths = new TreeSet<>();
+        for (MetadataPackage p : e.cargo().metadata().packages().values()) {
+            if (p.id().startsWith("path+")) {
+                paths.add(p.manifestPath());
+            }
+        }
+        for (String p : paths) {
+            manifests.addObject().put("path", p).put("hash", contentHash(Path.of(p)));
+        }
+        ObjectNode t = n.putObject("toolchain");
+        t.put("sysroot", e.toolchain().sysroot().toString());
+        t.put("host", e.toolchain().host());
+        t.put("version", e.toolchain().versionText());
+        t.put("identity", e.toolchain().identity());
+        var cfg = t.putArray("cfg");
+        e.toolchain().cfg().forEach(cfg::add);
+        try {
+            Files.createDirectories(dir);
+            Path tmp = Files.createTempFile(dir, ".plan", ".tmp");
+            Files.writeString(tmp, n.toString(), StandardCharsets.UTF_8);
+            Files.move(tmp, dir.resolve(key + ".json"), StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException ex) {
+            throw new StoreIOException("cannot write the plan cache in " + dir, ex);
+        }
+    }
+}
