@@ -72,8 +72,9 @@ public final class BuildCommand implements Runnable {
             }
         };
         try (LocalStore store = options.openStore(context)) {
-            WorkspaceBuilder.Result r = new WorkspaceBuilder(store, options.runner(context), context.env()).build(ws,
-                    cargo.selection(), options.jobs(), options.keepGoing, options.timeout(), listener);
+            WorkspaceBuilder.Result r = new WorkspaceBuilder(store, context.env()).build(ws,
+                    cargo.selection(), options.runner(context), options.jobs(), options.keepGoing, options.timeout(),
+                    listener);
             double secs = (System.nanoTime() - start) / 1e9;
             if (!r.succeeded()) {
                 throw new BuildFailedException("build failed after " + String.format(Locale.ROOT, "%.2f", secs)

@@ -1,18 +1,15 @@
 package dev.crabstore.cli;
 
-import dev.crabstore.planner.unit.BuildScriptOutput;
 import dev.crabstore.planner.unit.CargoMetadata;
-import dev.crabstore.planner.unit.DerivedUnitHashes;
-import dev.crabstore.planner.unit.InvocationPlanner;
 import dev.crabstore.planner.unit.MetadataPackage;
-import dev.crabstore.planner.unit.PlanSettings;
 import dev.crabstore.planner.unit.Unit;
 import dev.crabstore.planner.unit.UnitDependency;
 import dev.crabstore.planner.unit.UnitGraph;
-import dev.crabstore.planner.unit.UnitLayout;
-import dev.crabstore.store.cargo.CargoPlan;
-import dev.crabstore.store.cargo.CargoPlanRunner;
-import dev.crabstore.store.cargo.CargoSelection;
+import dev.crabstore.core.path.StoreDir;
+import dev.crabstore.store.cargo.WorkspaceBuilder;
+import dev.crabstore.store.local.LocalStore;
+import dev.crabstore.store.local.StoreHome;
+import java.time.Clock;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -47,57 +44,18 @@ public final class PlanCommand implements Runnable {
         }
         Path ws = cargo.workspace();
         long t0 = System.nanoTime();
-        CargoPlan plan = new CargoPlanRunner(context.env().getOrDefault("CARGO", "cargo"),
-                CargoPlanRunner.cargoVariables(context.env())).plan(ws, cargo.selection());
-        long t1 = System.nanoTime();
-        UnitGraph g = plan.unitGraph();
-        CargoMetadata md = plan.metadata();
-        int invocations = synthesise(g, md, ws.toString());
-        long t2 = System.nanoTime();
-        switch (format) {
-            case "json" -> printJson(g, md);
-            case "dot" -> printDot(g, md);
-            default -> printText(g, md);
+        try (LocalStore store = LocalStore.open(StoreHome.fromEnvironment(context.env()), Clock.systemUTC())) {
+            WorkspaceBuilder.Planned planned = new WorkspaceBuilder(store, context.env()).plan(ws, cargo.selection());
+            UnitGraph g = planned.cargo().unitGraph();
+            CargoMetadata md = planned.cargo().metadata();
+            switch (format) {
+                case "json" -> printJson(g, md, planned, store.storeDir());
+                case "dot" -> printDot(g, md);
+                default -> printText(g, md, planned, store.storeDir());
+            }
+            context.out().flush();
+            context.err().printf("planned %d units in %d ms%n", g.units().size(), (System.nanoTime() - t0) / 1_000_000);
         }
-        context.out().flush();
-        context.err().printf("planned %d units (%d invocations) in %d ms: cargo unit-graph + metadata %d ms, "
-                + "synthesis %d ms%n", g.units().size(), invocations, (t2 - t0) / 1_000_000, (t1 - t0) / 1_000_000,
-                (t2 - t1) / 1_000_000);
-    }
-
-    /** Runs the argv/env synthesis (static part; build-script outputs are not known before building). */
-    private static int synthesise(UnitGraph g, CargoMetadata md, String ws) {
-        UnitLayout layout = new UnitLayout() {
-            public String workspaceRoot() {
-                return ws;
-            }
-
-            public String packageDir(MetadataPackage pkg) {
-                return pkg.manifestDir();
-            }
-
-            public String outDir(int unit) {
-                return "/out/" + unit;
-            }
-
-            public List<String> dependencyDirs(int unit) {
-                return List.of("/out/deps");
-            }
-
-            public String buildScriptOutDir(int runUnit) {
-                return "/out/" + runUnit + "/out";
-            }
-
-            public String buildScriptProgram(int compileUnit) {
-                return "/out/" + compileUnit + "/build-script-build";
-            }
-        };
-        PlanSettings settings = new PlanSettings("cargo", "rustc", "rustdoc", "host", false, List.of(), List.of(), null,
-                1, List.of(), g.rootPackageIds(), Map.of());
-        InvocationPlanner planner = new InvocationPlanner(g, md, layout, new DerivedUnitHashes(g, ws, "rustc"),
-                settings);
-        BuildScriptOutput empty = BuildScriptOutput.empty();
-        return planner.all(i -> empty).size();
     }
 
     private static String kind(Unit u) {
@@ -105,14 +63,15 @@ public final class PlanCommand implements Runnable {
                 : u.target().kindLabel() + (u.mode().equals("build") ? "" : "/" + u.mode());
     }
 
-    private void printText(UnitGraph g, CargoMetadata md) {
+    private void printText(UnitGraph g, CargoMetadata md, WorkspaceBuilder.Planned planned, StoreDir sd) {
         for (int i = 0; i < g.units().size(); i++) {
             Unit u = g.unit(i);
             MetadataPackage p = md.pkg(u.pkgId(), "cargo metadata");
             List<Integer> deps = u.dependencies().stream().map(UnitDependency::index).toList();
-            context.out().printf("%3d %s %s %s %s%s features=%s deps=%s%n", i, p.name(), p.version(), kind(u),
-                    u.target().name(), u.platform() == null ? "" : " [" + u.platform() + "]",
-                    String.join(",", u.features()), deps);
+            context.out().printf("%3d %s %s %s %s%s features=%s deps=%s%n      %s%n      -> %s%n", i, p.name(),
+                    p.version(), kind(u), u.target().name(), u.platform() == null ? "" : " [" + u.platform() + "]",
+                    String.join(",", u.features()), deps, sd.print(planned.plan().drvPaths().get(i)),
+                    sd.print(planned.plan().outputs().get(i)));
         }
     }
 
@@ -129,13 +88,15 @@ public final class PlanCommand implements Runnable {
         context.out().println("}");
     }
 
-    private void printJson(UnitGraph g, CargoMetadata md) {
+    private void printJson(UnitGraph g, CargoMetadata md, WorkspaceBuilder.Planned planned, StoreDir sd) {
         List<Map<String, Object>> units = new ArrayList<>();
         for (int i = 0; i < g.units().size(); i++) {
             Unit u = g.unit(i);
             MetadataPackage p = md.pkg(u.pkgId(), "cargo metadata");
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("index", i);
+            m.put("drvPath", sd.print(planned.plan().drvPaths().get(i)));
+            m.put("outPath", sd.print(planned.plan().outputs().get(i)));
             m.put("package", p.name());
             m.put("version", p.version());
             m.put("pkgId", u.pkgId());
@@ -159,6 +120,18 @@ public final class PlanCommand implements Runnable {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("roots", g.roots());
         root.put("units", units);
+        List<Map<String, Object>> sources = new ArrayList<>();
+        new java.util.TreeMap<>(planned.sources()).forEach((id, src) -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("pkgId", id);
+            m.put("path", sd.print(src.path()));
+            src.drv().ifPresent(d -> m.put("drvPath", sd.print(d)));
+            if (!src.subdir().isEmpty()) {
+                m.put("subdir", src.subdir());
+            }
+            sources.add(m);
+        });
+        root.put("sources", sources);
         JsonMapper mapper = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
         context.out().println(mapper.writeValueAsString(root));
     }

@@ -38,7 +38,7 @@ class PlanCommandTest {
     }
 
     private Map<String, String> env() {
-        Map<String, String> env = new HashMap<>(System.getenv());
+        Map<String, String> env = CliRun.envWithHome(tmp.resolve("crabstore-home"));
         env.put("CARGO_HOME", tmp.resolve("cargo-home").toString());
         return env;
     }
@@ -60,7 +60,11 @@ class PlanCommandTest {
 
         CliRun text = CliRun.run(new byte[0], env(), "plan", "--dir", ws.toString(), "--offline", "--locked")
                 .assertOk();
-        assertEquals(cargoUnits, text.out().strip().split("\n").length);
+        // Each unit: a summary line, its derivation, and "-> " its output path.
+        assertEquals(3 * cargoUnits, text.out().strip().split("\n").length);
+        assertEquals(cargoUnits, text.out().lines().filter(l -> l.strip().startsWith("-> /crabstore/store/")).count());
+        assertTrue(root.get("units").get(0).get("drvPath").asString().endsWith(".drv"));
+        assertTrue(root.get("sources").size() > 0);
         CliRun dot = CliRun.run(new byte[0], env(), "plan", "--dir", ws.toString(), "--offline", "--locked",
                 "--format", "dot").assertOk();
         assertTrue(dot.out().startsWith("digraph units {"), dot.out());

@@ -51,12 +51,10 @@ public final class WorkspaceBuilder {
     public static final String SYSTEM = "x86_64-linux";
 
     private final LocalStore store;
-    private final CommandRunner runner;
     private final Map<String, String> env;
 
-    public WorkspaceBuilder(LocalStore store, CommandRunner runner, Map<String, String> env) {
+    public WorkspaceBuilder(LocalStore store, Map<String, String> env) {
         this.store = store;
-        this.runner = runner;
         this.env = env;
     }
 
@@ -64,8 +62,12 @@ public final class WorkspaceBuilder {
     public record Result(UnitDerivationPlan plan, Map<StorePath, Realiser.Outcome> outcomes, List<Path> artifacts,
             boolean succeeded) {}
 
-    public Result build(Path workspace, CargoSelection selection, int jobs, boolean keepGoing, Duration timeout,
-            BuildListener listener) {
+    /** A workspace's plan: cargo's answers, the toolchain, each package's source and one derivation per unit. */
+    public record Planned(CargoPlan cargo, RustToolchain toolchain, Map<String, PackageSource> sources,
+            UnitDerivationPlan plan) {}
+
+    /** Plans (from the plan cache when nothing changed) and writes every derivation to the store. */
+    public Planned plan(Path workspace, CargoSelection selection) {
         Path ws = workspace.toAbsolutePath().normalize();
         PlanCache cache = new PlanCache(store.home().root().resolve("var/plans"));
         String key = PlanCache.key(ws, selection, env);
@@ -75,9 +77,18 @@ public final class WorkspaceBuilder {
                     CargoPlanRunner.cargoVariables(env)).plan(ws, selection), RustToolchain.probe(ws, env));
             cache.put(key, entry);
         }
-        CargoPlan cargo = entry.cargo();
-        RustToolchain toolchain = entry.toolchain();
-        UnitDerivationPlan plan = derive(ws, cargo, toolchain);
+        Map<String, PackageSource> sources = new HashMap<>();
+        UnitDerivationPlan plan = derive(ws, entry.cargo(), entry.toolchain(), sources);
+        return new Planned(entry.cargo(), entry.toolchain(), sources, plan);
+    }
+
+    public Result build(Path workspace, CargoSelection selection, CommandRunner runner, int jobs, boolean keepGoing,
+            Duration timeout, BuildListener listener) {
+        Path ws = workspace.toAbsolutePath().normalize();
+        Planned planned = plan(ws, selection);
+        CargoPlan cargo = planned.cargo();
+        RustToolchain toolchain = planned.toolchain();
+        UnitDerivationPlan plan = planned.plan();
         List<StorePath> roots = new ArrayList<>();
         for (int r : cargo.unitGraph().roots()) {
             roots.add(plan.drvPaths().get(r));
@@ -93,11 +104,10 @@ public final class WorkspaceBuilder {
     }
 
     /** Sources into the store and one derivation per unit, every .drv written to the store. */
-    UnitDerivationPlan derive(Path ws, CargoPlan cargo, RustToolchain toolchain) {
+    UnitDerivationPlan derive(Path ws, CargoPlan cargo, RustToolchain toolchain, Map<String, PackageSource> sources) {
         StoreDir sd = store.storeDir();
         UnitGraph g = cargo.unitGraph();
         RegistrySources registry = null;
-        Map<String, PackageSource> sources = new HashMap<>();
         Map<StorePath, Derivation> sourceDrvs = new LinkedHashMap<>();
         DerivationHasher hasher = new DerivationHasher(sd, sourceDrvs::get);
         for (Unit u : g.units()) {
