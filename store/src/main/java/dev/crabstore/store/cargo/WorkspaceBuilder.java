@@ -69,6 +69,10 @@ public final class WorkspaceBuilder {
     /** Plans (from the plan cache when nothing changed) and writes every derivation to the store. */
     public Planned plan(Path workspace, CargoSelection selection) {
         Path ws = workspace.toAbsolutePath().normalize();
+        if (!Files.isRegularFile(ws.resolve("Cargo.toml"))) {
+            throw new dev.crabstore.core.InvalidFormatException("no Cargo.toml in " + ws
+                    + " (use --dir or --manifest-path to name the workspace)");
+        }
         PlanCache cache = new PlanCache(store.home().root().resolve("var/plans"));
         String key = PlanCache.key(ws, selection, env);
         PlanCache.Entry entry = cache.get(key).orElse(null);
