@@ -37,9 +37,56 @@ class BuildBadInputTest {
         String lock = Files.readString(ws.resolve("Cargo.lock"));
         Files.writeString(ws.resolve("Cargo.lock"), lock.substring(0, lock.indexOf("name = \"greet-macros\"") + 10));
         CliRun r = build(ws, "--offline");
-        assertEquals(1, r.exitCode(), r.stderr());
-        assertTrue(r.stderr().contains("Cargo.lock"), r.stderr());
+        assertEquals(2, r.exitCode(), r.stderr());
+        assertTrue(r.stderr().contains(ws.resolve("Cargo.lock") + ": not valid TOML: "), r.stderr());
         assertTrue(Files.notExists(ws.resolve("target")));
+        assertNoOutputs();
+    }
+
+    @Test
+    void aLockfileCutBetweenPackagesNamesTheDanglingDependency() throws Exception {
+        Path ws = example();
+        String lock = Files.readString(ws.resolve("Cargo.lock"));
+        int at = lock.indexOf("[[package]]\nname = \"greet-macros\"");
+        int next = lock.indexOf("[[package]]", at + 5);
+        Files.writeString(ws.resolve("Cargo.lock"), lock.substring(0, at) + (next < 0 ? "" : lock.substring(next)));
+        CliRun r = build(ws, "--offline");
+        assertEquals(2, r.exitCode(), r.stderr());
+        assertTrue(r.stderr().contains(ws.resolve("Cargo.lock") + ": package 'hello 1.0.0' depends on 'greet-macros"),
+                r.stderr());
+        assertNoOutputs();
+    }
+
+    @Test
+    void anUnsupportedLockfileVersionIsNamed() throws Exception {
+        Path ws = example();
+        Path lock = ws.resolve("Cargo.lock");
+        Files.writeString(lock, Files.readString(lock).replaceFirst("version = [34]", "version = 9"));
+        CliRun r = build(ws, "--offline");
+        assertEquals(2, r.exitCode(), r.stderr());
+        assertTrue(r.stderr().contains(lock + ": lockfile version 9 is not supported"), r.stderr());
+    }
+
+    @Test
+    void aBrokenCargoConfigIsNamed() throws Exception {
+        Path ws = example();
+        Files.createDirectories(ws.resolve(".cargo"));
+        Files.writeString(ws.resolve(".cargo/config.toml"), "[build]\nrustflags = 7\n");
+        CliRun r = build(ws, "--offline");
+        assertEquals(2, r.exitCode(), r.stderr());
+        assertTrue(r.stderr().contains(ws.resolve(".cargo/config.toml") + ": build.rustflags must be a string or an "
+                + "array of strings, found 7"), r.stderr());
+    }
+
+    /** Nothing was registered in the store but what planning writes (.drv files and sources): no build output. */
+    void assertNoOutputs() throws Exception {
+        Path store = dir.resolve("home/.local/share/crabstore/store");
+        if (Files.isDirectory(store)) {
+            try (var s = Files.list(store)) {
+                assertTrue(s.noneMatch(p -> !p.getFileName().toString().endsWith(".drv")
+                        && !p.getFileName().toString().endsWith("-source")), "only derivations and sources");
+            }
+        }
     }
 
     @Test

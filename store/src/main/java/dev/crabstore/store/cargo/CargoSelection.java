@@ -71,4 +71,18 @@ public record CargoSelection(List<String> flags) {
     public boolean has(String flag) {
         return flags.contains(Objects.requireNonNull(flag));
     }
+
+    /** Every value given to a flag that takes one ({@code --flag v} or {@code --flag=v}), in order. */
+    public List<String> values(String flag) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < flags.size(); i++) {
+            String f = flags.get(i);
+            if (f.equals(flag) && i + 1 < flags.size()) {
+                out.add(flags.get(++i));
+            } else if (f.startsWith(flag + "=")) {
+                out.add(f.substring(flag.length() + 1));
+            }
+        }
+        return out;
+    }
 }

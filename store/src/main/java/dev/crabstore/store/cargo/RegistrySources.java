@@ -2,6 +2,10 @@ package dev.crabstore.store.cargo;
 
 import dev.crabstore.core.InvalidFormatException;
 import dev.crabstore.core.hash.Hash;
+import dev.crabstore.planner.config.CargoConfig;
+import dev.crabstore.planner.lock.CargoLock;
+import dev.crabstore.planner.lock.LockedPackage;
+import dev.crabstore.planner.lock.LockedSource;
 import dev.crabstore.core.hash.HashAlgorithm;
 import dev.crabstore.store.StoreIOException;
 import java.io.IOException;
@@ -28,95 +32,54 @@ import tools.jackson.dataformat.toml.TomlMapper;
 public final class RegistrySources {
     private static final String CRATES_IO = "registry+https://github.com/rust-lang/crates.io-index";
 
-    private final Map<String, Hash> checksums;
-    private final Map<String, String> gitSources;
-    private final List<JsonNode> sourceTables;
+    private final CargoLock lock;
+    private final CargoConfig config;
     private final Map<String, String> dlTemplates = new HashMap<>();
     private final Path lockfile;
 
-    private RegistrySources(Map<String, Hash> checksums, Map<String, String> gitSources, List<JsonNode> sourceTables,
-            Path lockfile) {
-        this.checksums = checksums;
-        this.gitSources = gitSources;
-        this.sourceTables = sourceTables;
+    public RegistrySources(CargoLock lock, CargoConfig config, Path lockfile) {
+        this.lock = lock;
+        this.config = config;
         this.lockfile = lockfile;
     }
 
     /** Reads {@code Cargo.lock} of the workspace and the cargo config files that apply to it. */
-    public static RegistrySources load(Path workspace, Map<String, String> env) {
+    public static RegistrySources load(Path workspace, Map<String, String> env, CargoSelection selection) {
         Path lock = workspace.resolve("Cargo.lock");
-        Map<String, Hash> sums = new HashMap<>();
-        Map<String, String> git = new HashMap<>();
-        TomlMapper toml = TomlMapper.builder().build();
-        if (Files.isRegularFile(lock)) {
-            JsonNode root;
-            try {
-                root = toml.readTree(Files.readString(lock));
-            } catch (IOException | RuntimeException e) {
-                throw new InvalidFormatException(lock + ": not a valid Cargo.lock: " + e.getMessage());
-            }
-            for (JsonNode p : root.path("package")) {
-                if (p.has("source") && p.get("source").asString().startsWith("git+")) {
-                    git.put(p.get("name").asString() + " " + p.get("version").asString(), p.get("source").asString());
-                }
-                if (p.has("checksum") && p.has("source")) {
-                    String key = p.get("name").asString() + " " + p.get("version").asString() + " "
-                            + p.get("source").asString();
-                    sums.put(key, Hash.parse(HashAlgorithm.SHA256, p.get("checksum").asString()));
-                }
-            }
-            // Lockfile version 1 keeps checksums in [metadata].
-            root.path("metadata").properties().forEach(e -> {
-                if (e.getKey().startsWith("checksum ") && e.getKey().endsWith(")")) {
-                    String k = e.getKey().substring(9);
-                    int paren = k.lastIndexOf(" (");
-                    sums.put(k.substring(0, paren) + " " + k.substring(paren + 2, k.length() - 1),
-                            Hash.parse(HashAlgorithm.SHA256, e.getValue().asString()));
-                }
-            });
-        }
-        List<JsonNode> tables = new ArrayList<>();
-        for (Path dir = workspace.toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            addConfig(toml, dir.resolve(".cargo/config.toml"), tables);
-            addConfig(toml, dir.resolve(".cargo/config"), tables);
-        }
-        String home = env.getOrDefault("CARGO_HOME", env.getOrDefault("HOME", "/root") + "/.cargo");
-        addConfig(toml, Path.of(home, "config.toml"), tables);
-        addConfig(toml, Path.of(home, "config"), tables);
-        return new RegistrySources(sums, git, tables, lock);
+        return new RegistrySources(readLock(lock), CargoConfigFiles.load(workspace, env, selection), lock);
     }
 
-    private static void addConfig(TomlMapper toml, Path file, List<JsonNode> tables) {
-        if (!Files.isRegularFile(file)) {
-            return;
-        }
+    /** Parses a lockfile strictly; a missing one is an error naming it. */
+    public static CargoLock readLock(Path lock) {
+        String text;
         try {
-            JsonNode root = toml.readTree(Files.readString(file));
-            if (root.has("source")) {
-                tables.add(root.get("source"));
-            }
-        } catch (IOException | RuntimeException e) {
-            throw new InvalidFormatException(file + ": not a valid cargo config: " + e.getMessage());
+            text = Files.readString(lock);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new InvalidFormatException(lock + ": no lockfile (run cargo generate-lockfile, or build without "
+                    + "--locked/--frozen so that cargo writes one)");
+        } catch (IOException e) {
+            throw new StoreIOException("cannot read " + lock, e);
         }
+        return CargoLock.parse(text, lock.toString());
     }
 
     /** A git package's repository URL (without query) and locked commit, from Cargo.lock. */
     public record GitSource(String url, String commit) {}
 
-    public GitSource gitSource(String name, String version) {
-        String src = gitSources.get(name + " " + version);
-        if (src == null || src.indexOf('#') < 0) {
-            throw new InvalidFormatException(lockfile + ": git package " + name + " " + version
-                    + " has no locked commit");
-        }
-        String url = src.substring(4, src.indexOf('#'));
-        int q = url.indexOf('?');
-        return new GitSource(q >= 0 ? url.substring(0, q) : url, src.substring(src.indexOf('#') + 1));
+    /** The locked commit of a git package; {@code source} is {@code git+URL[?ref]} as in its package id. */
+    public GitSource gitSource(String name, String version, String source) {
+        LockedPackage p = lock.packages().stream().filter(x -> x.name().equals(name) && x.version().equals(version)
+                && x.source().map(s -> s.isGit() && (s.render().equals(source) || s.render().startsWith(source + "#")))
+                        .orElse(false)).findFirst().orElseThrow(
+                () -> new InvalidFormatException(lockfile + ": git package " + name + " " + version + " from "
+                        + source + " is not in the lockfile"));
+        LockedSource src = p.source().orElseThrow();
+        return new GitSource(src.url(), src.commit().orElseThrow());
     }
 
     /** The locked sha256 of a registry package; missing is an error naming the lockfile. */
     public Hash checksum(String name, String version, String source) {
-        Hash h = checksums.get(name + " " + version + " " + source);
+        Hash h = lock.require(name, version, source).checksum().orElse(null);
         if (h == null) {
             throw new InvalidFormatException(lockfile + ": package " + name + " " + version + " (" + source
                     + ") has no checksum");
@@ -132,23 +95,23 @@ public final class RegistrySources {
             location = source;
         }
         for (int hops = 0; sourceName != null && hops < 16; hops++) {
-            JsonNode entry = lookup(sourceName);
+            Map<String, String> entry = config.source(sourceName).orElse(null);
             if (entry == null) {
                 location = sourceName.equals("crates-io") ? "sparse+https://index.crates.io/" : null;
                 break;
             }
-            if (entry.has("replace-with")) {
-                sourceName = entry.get("replace-with").asString();
+            if (entry.containsKey("replace-with")) {
+                sourceName = entry.get("replace-with");
                 continue;
             }
-            if (entry.has("local-registry")) {
-                return Path.of(entry.get("local-registry").asString()).resolve(name + "-" + version + ".crate").toUri();
+            if (entry.containsKey("local-registry")) {
+                return Path.of(entry.get("local-registry")).resolve(name + "-" + version + ".crate").toUri();
             }
-            if (entry.has("registry")) {
-                location = entry.get("registry").asString();
+            if (entry.containsKey("registry")) {
+                location = entry.get("registry");
                 break;
             }
-            if (entry.has("directory")) {
+            if (entry.containsKey("directory")) {
                 throw new InvalidFormatException("source '" + sourceName + "' is a directory source, which crabstore "
                         + "does not fetch yet; use a local-registry or a sparse registry");
             }
@@ -171,15 +134,6 @@ public final class RegistrySources {
         return URI.create(dl.replace("{crate}", name).replace("{version}", version)
                 .replace("{prefix}", prefix).replace("{lowerprefix}", prefix)
                 .replace("{sha256-checksum}", checksum.toBase16()));
-    }
-
-    private JsonNode lookup(String sourceName) {
-        for (JsonNode t : sourceTables) {
-            if (t.has(sourceName)) {
-                return t.get(sourceName);
-            }
-        }
-        return null;
     }
 
     private static String fetchDl(String sparse) {

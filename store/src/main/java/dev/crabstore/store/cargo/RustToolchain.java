@@ -1,5 +1,8 @@
 package dev.crabstore.store.cargo;
 
+import dev.crabstore.planner.config.CargoConfig;
+import java.util.ArrayList;
+
 import dev.crabstore.core.hash.Hash;
 import dev.crabstore.store.StoreIOException;
 import java.io.IOException;
@@ -15,12 +18,29 @@ import java.util.Map;
 public record RustToolchain(Path sysroot, String host, String versionText, List<String> cfg, String identity) {
 
     public static RustToolchain probe(Path dir, Map<String, String> env) {
+        return probe(dir, env, null, CargoConfig.empty());
+    }
+
+    /**
+     * Probes rustc; the cfgs are those of {@code target} (the host when null) under the RUSTFLAGS that apply to it,
+     * as cargo computes them (first without flags, to evaluate {@code target.'cfg(..)'} tables, then with them).
+     */
+    public static RustToolchain probe(Path dir, Map<String, String> env, String target, CargoConfig config) {
         String rustc = env.getOrDefault("RUSTC", "rustc");
         String vv = run(dir, env, rustc, "-vV");
         String sysroot = run(dir, env, rustc, "--print", "sysroot").strip();
-        List<String> cfg = List.of(run(dir, env, rustc, "--print=cfg").strip().split("\n"));
         String host = vv.lines().filter(l -> l.startsWith("host: ")).map(l -> l.substring(6).strip()).findFirst()
                 .orElseThrow(() -> new StoreIOException("`rustc -vV` printed no host triple"));
+        List<String> base = new ArrayList<>(List.of(rustc, "--print=cfg"));
+        if (target != null) {
+            base.addAll(List.of("--target", target));
+        }
+        List<String> cfg = List.of(run(dir, env, base.toArray(String[]::new)).strip().split("\n"));
+        List<String> flags = config.rustflags(target != null ? target : host, cfg);
+        if (!flags.isEmpty()) {
+            base.addAll(flags);
+            cfg = List.of(run(dir, env, base.toArray(String[]::new)).strip().split("\n"));
+        }
         String id = Hash.sha256(vv + "\n" + String.join("\n", cfg)).toNix32().substring(0, 32);
         return new RustToolchain(Path.of(sysroot), host, vv, cfg, id);
     }

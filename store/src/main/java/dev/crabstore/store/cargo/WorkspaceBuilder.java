@@ -8,9 +8,11 @@ import dev.crabstore.core.path.ContentAddress;
 import dev.crabstore.core.path.ContentAddressMethod;
 import dev.crabstore.core.path.StoreDir;
 import dev.crabstore.core.path.StorePath;
+import dev.crabstore.planner.config.CargoConfig;
 import dev.crabstore.planner.derive.PackageSource;
 import dev.crabstore.planner.derive.UnitDerivationPlan;
 import dev.crabstore.planner.derive.UnitDerivationPlanner;
+import dev.crabstore.planner.lock.CargoLock;
 import dev.crabstore.planner.unit.MetadataPackage;
 import dev.crabstore.planner.unit.PackageId;
 import dev.crabstore.planner.unit.PlanSettings;
@@ -73,17 +75,55 @@ public final class WorkspaceBuilder {
             throw new dev.crabstore.core.InvalidFormatException("no Cargo.toml in " + ws
                     + " (use --dir or --manifest-path to name the workspace)");
         }
+        CargoConfig config = CargoConfigFiles.load(ws, env, selection);
+        String target = explicitTarget(selection, config);
         PlanCache cache = new PlanCache(store.home().root().resolve("var/plans"));
         String key = PlanCache.key(ws, selection, env);
         PlanCache.Entry entry = cache.get(key).orElse(null);
         if (entry == null) {
-            entry = new PlanCache.Entry(new CargoPlanRunner(env.getOrDefault("CARGO", "cargo"),
-                    CargoPlanRunner.cargoVariables(env)).plan(ws, selection), RustToolchain.probe(ws, env));
+            if (Files.isRegularFile(ws.resolve("Cargo.lock"))) {
+                RegistrySources.readLock(ws.resolve("Cargo.lock")); // our own, precise errors before cargo's
+            }
+            CargoPlan cargoPlan = new CargoPlanRunner(env.getOrDefault("CARGO", "cargo"),
+                    CargoPlanRunner.cargoVariables(env)).plan(ws, selection);
+            entry = new PlanCache.Entry(cargoPlan, RustToolchain.probe(ws, env, target, config));
             cache.put(key, entry);
         }
+        CargoLock lock = RegistrySources.readLock(ws.resolve("Cargo.lock"));
         Map<String, PackageSource> sources = new HashMap<>();
-        UnitDerivationPlan plan = derive(ws, entry.cargo(), entry.toolchain(), sources);
+        PlanSettings settings = settings(entry.cargo().unitGraph(), entry.toolchain(), config, target, ws);
+        UnitDerivationPlan plan = derive(ws, entry.cargo(), entry.toolchain(), lock, config, settings, sources);
         return new Planned(entry.cargo(), entry.toolchain(), sources, plan);
+    }
+
+    /** {@code --target} from the command line, else {@code build.target}; null when building for the host only. */
+    static String explicitTarget(CargoSelection selection, CargoConfig config) {
+        List<String> t = selection.values("--target");
+        if (t.size() > 1) {
+            throw new dev.crabstore.core.InvalidFormatException("crabstore builds one --target at a time, got " + t);
+        }
+        return t.isEmpty() ? config.buildTarget().orElse(null) : t.get(0);
+    }
+
+    /** The toolchain and cargo config inputs of the synthesis: RUSTFLAGS, linker and [env], as cargo resolves them. */
+    PlanSettings settings(UnitGraph g, RustToolchain toolchain, CargoConfig config, String target, Path ws) {
+        String triple = target != null ? target : toolchain.host();
+        List<String> rustflags = config.rustflags(triple, toolchain.cfg());
+        Map<String, String> extraEnv = new java.util.TreeMap<>();
+        config.env(env).forEach((k, v) -> extraEnv.put(k, sandboxPath(ws, v)));
+        String linker = config.linker(triple).map(l -> sandboxPath(ws, l)).orElse(null);
+        return new PlanSettings("cargo", "/crabstore/toolchain/bin/rustc", "/crabstore/toolchain/bin/rustdoc",
+                toolchain.host(), target != null, rustflags, List.of(), linker, 2, toolchain.cfg(),
+                g.rootPackageIds(), extraEnv);
+    }
+
+    /** A path inside the workspace as builds see it (the checkout's location must not enter a derivation). */
+    static String sandboxPath(Path ws, String value) {
+        String root = ws.toString();
+        if (value.equals(root)) {
+            return UnitDerivationPlanner.WORKSPACE;
+        }
+        return value.startsWith(root + "/") ? UnitDerivationPlanner.WORKSPACE + value.substring(root.length()) : value;
     }
 
     public Result build(Path workspace, CargoSelection selection, CommandRunner runner, int jobs, boolean keepGoing,
@@ -108,7 +148,8 @@ public final class WorkspaceBuilder {
     }
 
     /** Sources into the store and one derivation per unit, every .drv written to the store. */
-    UnitDerivationPlan derive(Path ws, CargoPlan cargo, RustToolchain toolchain, Map<String, PackageSource> sources) {
+    UnitDerivationPlan derive(Path ws, CargoPlan cargo, RustToolchain toolchain, CargoLock lock, CargoConfig config,
+            PlanSettings settings, Map<String, PackageSource> sources) {
         StoreDir sd = store.storeDir();
         UnitGraph g = cargo.unitGraph();
         RegistrySources registry = null;
@@ -128,7 +169,7 @@ public final class WorkspaceBuilder {
                 sources.put(id, PackageSource.added(p));
             } else if (pid.kind().equals("registry") || pid.kind().equals("sparse")) {
                 if (registry == null) {
-                    registry = RegistrySources.load(ws, env);
+                    registry = new RegistrySources(lock, config, ws.resolve("Cargo.lock"));
                 }
                 String source = pid.kind() + "+" + pid.url();
                 Hash sha = registry.checksum(pkg.name(), pkg.version(), source);
@@ -147,9 +188,9 @@ public final class WorkspaceBuilder {
                 sources.put(id, new PackageSource(unpack.outputPaths().get("out"), java.util.Optional.of(unpackPath)));
             } else if (pid.kind().equals("git")) {
                 if (registry == null) {
-                    registry = RegistrySources.load(ws, env);
+                    registry = new RegistrySources(lock, config, ws.resolve("Cargo.lock"));
                 }
-                RegistrySources.GitSource git = registry.gitSource(pkg.name(), pkg.version());
+                RegistrySources.GitSource git = registry.gitSource(pkg.name(), pkg.version(), "git+" + pid.url());
                 String repo = git.url().substring(git.url().lastIndexOf('/') + 1).replaceAll("\\.git$", "");
                 Derivation fetch = Derivation.newBuilder().name(StorePath.sanitizeName(repo + "-"
                         + git.commit().substring(0, 12) + "-source")).system(SYSTEM).builder("builtin:fetch-git")
@@ -163,9 +204,6 @@ public final class WorkspaceBuilder {
                         + " source, which crabstore cannot build yet");
             }
         }
-        PlanSettings settings = new PlanSettings("cargo", "/crabstore/toolchain/bin/rustc",
-                "/crabstore/toolchain/bin/rustdoc", toolchain.host(), false, List.of(), List.of(), null, 2,
-                toolchain.cfg(), g.rootPackageIds(), Map.of());
         UnitDerivationPlan plan = new UnitDerivationPlanner(g, cargo.metadata(), settings, sd, SYSTEM,
                 toolchain.identity(), ws.toString(), sources).plan(sourceDrvs);
         for (int i : plan.order()) {

@@ -6,6 +6,7 @@ import dev.crabstore.planner.unit.Invocation;
 import dev.crabstore.planner.unit.InvocationPlanner;
 import dev.crabstore.planner.unit.MetadataPackage;
 import dev.crabstore.planner.unit.PackageId;
+import dev.crabstore.planner.config.CargoConfig;
 import dev.crabstore.planner.unit.PlanSettings;
 import dev.crabstore.planner.unit.Unit;
 import dev.crabstore.planner.unit.UnitGraph;
@@ -43,6 +44,7 @@ final class CargoOracle {
     private final Path ws;
     private final Path cargoHome;
     private final Path work;
+    private Map<String, String> extraEnv = Map.of();
 
     CargoOracle(Path source, Path work) throws IOException {
         this.work = work;
@@ -90,7 +92,23 @@ final class CargoOracle {
 
     /** Builds with cargo, recording each rustc call, then compares. */
     Result run(CargoSelection selection) throws Exception {
-        CargoPlan plan = new CargoPlanRunner("cargo", cargoEnv()).plan(ws, selection);
+        return run(selection, Map.of(), null);
+    }
+
+    /**
+     * Builds with cargo under extra environment variables (RUSTFLAGS, CARGO_*...) and with a
+     * {@code .cargo/config.toml} in the workspace, then compares.
+     */
+    Result run(CargoSelection selection, Map<String, String> extraEnv, String configToml) throws Exception {
+        this.extraEnv = Map.copyOf(extraEnv);
+        if (configToml != null) {
+            Files.createDirectories(ws.resolve(".cargo"));
+            Path file = ws.resolve(".cargo/config.toml");
+            Files.writeString(file, (Files.exists(file) ? Files.readString(file) + "\n" : "") + configToml);
+        }
+        Map<String, String> planEnv = new HashMap<>(cargoEnv());
+        planEnv.putAll(extraEnv);
+        CargoPlan plan = new CargoPlanRunner("cargo", planEnv).plan(ws, selection);
         Path recDir = Files.createDirectories(work.resolve("rec"));
         Path wrapper = work.resolve("rec.py");
         Files.writeString(wrapper, """
@@ -105,6 +123,7 @@ final class CargoOracle {
                 """);
         wrapper.toFile().setExecutable(true);
         Map<String, String> env = new HashMap<>(cargoEnv());
+        env.putAll(extraEnv);
         env.put("RUSTC_WRAPPER", wrapper.toString());
         env.put("CRABREC_DIR", recDir.toString());
         List<String> cmd = new ArrayList<>(List.of("cargo", "build", "-vv", "-j2"));
@@ -141,10 +160,16 @@ final class CargoOracle {
                 host = l.substring(6).strip();
             }
         }
-        List<String> cfg = List.of(exec(ws, Map.of(), "rustc", "--print=cfg").strip().split("\n"));
-        String target = targetOf(selection);
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.putAll(cargoEnv());
+        env.putAll(extraEnv);
+        CargoConfig config = CargoConfigFiles.load(ws, env, selection);
+        String target = WorkspaceBuilder.explicitTarget(selection, config);
+        List<String> cfg = RustToolchain.probe(ws, env, target, config).cfg();
+        String triple = target != null ? target : host;
         PlanSettings settings = new PlanSettings(cargoBin, rustc, rustc.replaceAll("rustc$", "rustdoc"), host,
-                target != null, List.of(), List.of(), null, 2, cfg, g.rootPackageIds(), Map.of());
+                target != null, config.rustflags(triple, cfg), List.of(), config.linker(triple).orElse(null), 2, cfg,
+                g.rootPackageIds(), config.env(env));
         Path targetDir = ws.resolve("target");
         UnitLayout layout = new CargoLikeLayout(g, md, ws.toString(), targetDir.toString());
         UnitHashes hashes = new UnitHashes() {
@@ -187,7 +212,7 @@ final class CargoOracle {
             compared++;
             Map<String, String> theirs = new TreeMap<>();
             r.env().forEach((name, v) -> {
-                if (!IGNORED_ENV.contains(name) && !name.startsWith("RUSTUP_") && !name.contains("PYENV") && !v.equals(System.getenv(name))) {
+                if (!IGNORED_ENV.contains(name) && !extraEnv.containsKey(name) && !name.startsWith("RUSTUP_") && !name.contains("PYENV") && !v.equals(System.getenv(name))) {
                     theirs.put(name, norm(v));
                 }
             });
@@ -208,7 +233,9 @@ final class CargoOracle {
             Invocation inv = planner.buildScriptRun(i, outputs::get);
             String program = norm(inv.program());
             Map<String, String> ours = new TreeMap<>();
-            inv.env().forEach((name, v) -> ours.put(name, norm(v)));
+            // cargo -vv prints CARGO_ENCODED_RUSTFLAGS without its 0x1f separators: compare it as printed.
+            inv.env().forEach((name, v) -> ours.put(name, norm(name.equals("CARGO_ENCODED_RUSTFLAGS")
+                    ? v.replace("\u001f", "") : v)));
             Recorded best = null;
             int bestDiff = Integer.MAX_VALUE;
             for (Recorded r : scriptRuns) {
@@ -259,27 +286,14 @@ final class CargoOracle {
         return new Result(g.units().size(), compared, diffs);
     }
 
-    private static Map<String, String> scriptEnv(Recorded r) {
+    private Map<String, String> scriptEnv(Recorded r) {
         Map<String, String> theirs = new TreeMap<>();
         r.env().forEach((name, v) -> {
-            if (!IGNORED_ENV.contains(name)) {
+            if (!IGNORED_ENV.contains(name) && !extraEnv.containsKey(name)) {
                 theirs.put(name, norm(v));
             }
         });
         return theirs;
-    }
-
-    private static String targetOf(CargoSelection s) {
-        List<String> f = s.flags();
-        for (int i = 0; i < f.size(); i++) {
-            if (f.get(i).equals("--target") && i + 1 < f.size()) {
-                return f.get(i + 1);
-            }
-            if (f.get(i).startsWith("--target=")) {
-                return f.get(i).substring(9);
-            }
-        }
-        return null;
     }
 
     private static Map<String, String> minus(Map<String, String> a, Map<String, String> b) {
