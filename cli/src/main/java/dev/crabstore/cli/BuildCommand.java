@@ -1,5 +1,8 @@
 package dev.crabstore.cli;
 
+import dev.crabstore.store.cargo.NoopFingerprint;
+import dev.crabstore.store.local.StoreHome;
+
 import dev.crabstore.core.drv.Derivation;
 import dev.crabstore.core.path.StorePath;
 import dev.crabstore.store.build.BuildFailedException;
@@ -36,6 +39,10 @@ public final class BuildCommand implements Runnable {
     @Override
     public void run() {
         long start = System.nanoTime();
+        long startMillis = System.currentTimeMillis();
+        Path fingerprint = NoopFingerprint.file(StoreHome.fromEnvironment(context.env()).root(), context.args(),
+                Path.of("").toAbsolutePath(), context.env());
+        NoopFingerprint.delete(fingerprint);
         Path ws = cargo.workspace();
         AtomicInteger built = new AtomicInteger();
         AtomicInteger fresh = new AtomicInteger();
@@ -72,7 +79,8 @@ public final class BuildCommand implements Runnable {
             }
         };
         try (LocalStore store = options.openStore(context)) {
-            WorkspaceBuilder.Result r = new WorkspaceBuilder(store, context.env()).build(ws,
+            WorkspaceBuilder builder = new WorkspaceBuilder(store, context.env());
+            WorkspaceBuilder.Result r = builder.build(ws,
                     cargo.selection(), options.runner(context), options.jobs(), options.keepGoing, options.timeout(),
                     listener);
             double secs = (System.nanoTime() - start) / 1e9;
@@ -85,6 +93,15 @@ public final class BuildCommand implements Runnable {
                     built.get(), fresh.get());
             if (verbose) {
                 r.artifacts().forEach(a -> context.err().println("      Linked " + ws.relativize(a)));
+            } else if (!context.args().isEmpty()) {
+                String summary = String.format(Locale.ROOT, "    Finished `%s` profile in {secs}s: 0 built, %d fresh%n",
+                        profile, built.get() + fresh.get());
+                try {
+                    NoopFingerprint.write(fingerprint, startMillis, builder.fingerprintInputs(ws, cargo.selection(),
+                            r.planned(), r.artifacts()), new NoopFingerprint.Replay("", summary));
+                } catch (java.io.IOException e) {
+                    context.err().println("warning: cannot record the no-op fingerprint " + fingerprint + ": " + e);
+                }
             }
         }
     }

@@ -7,6 +7,9 @@ import java.io.PrintStream;
 
 /** Entry point: parses the command line and maps typed errors to exit codes. */
 public final class Main {
+    /** When the process (or, in tests, the command) started, for the times printed. */
+    static long STARTED = System.nanoTime();
+
     private Main() {}
 
     public static void main(String[] args) {
@@ -19,6 +22,8 @@ public final class Main {
 
     /** Runs one command in-process; tests call this. */
     public static int run(CliContext context, String... args) {
+        STARTED = System.nanoTime();
+        context = context.withArgs(args);
         int fast = FastPath.tryRun(context, args);
         if (fast >= 0) {
             return fast;

@@ -1,5 +1,7 @@
 package dev.crabstore.cli;
 
+import dev.crabstore.store.cargo.NoopFingerprint;
+
 import dev.crabstore.planner.unit.CargoMetadata;
 import dev.crabstore.planner.unit.MetadataPackage;
 import dev.crabstore.planner.unit.Unit;
@@ -24,7 +26,7 @@ import tools.jackson.databind.json.JsonMapper;
 @Command(name = "plan", mixinStandardHelpOptions = true,
         description = "Print the compilation units of a cargo build (from cargo's unit graph and metadata).")
 public final class PlanCommand implements Runnable {
-    private final CliContext context;
+    private CliContext context;
 
     @picocli.CommandLine.Mixin
     CargoSelectionOptions cargo;
@@ -44,8 +46,16 @@ public final class PlanCommand implements Runnable {
         }
         Path ws = cargo.workspace();
         long t0 = System.nanoTime();
-        try (LocalStore store = LocalStore.open(StoreHome.fromEnvironment(context.env()), Clock.systemUTC())) {
-            WorkspaceBuilder.Planned planned = new WorkspaceBuilder(store, context.env()).plan(ws, cargo.selection());
+        long startMillis = System.currentTimeMillis();
+        StoreHome home = StoreHome.fromEnvironment(context.env());
+        Path fingerprint = NoopFingerprint.file(home.root(), context.args(), Path.of("").toAbsolutePath(), context.env());
+        NoopFingerprint.delete(fingerprint);
+        java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
+        CliContext real = context;
+        context = real.withOut(new java.io.PrintStream(buffer, false, java.nio.charset.StandardCharsets.UTF_8));
+        try (LocalStore store = LocalStore.open(home, Clock.systemUTC())) {
+            WorkspaceBuilder builder = new WorkspaceBuilder(store, context.env());
+            WorkspaceBuilder.Planned planned = builder.plan(ws, cargo.selection());
             UnitGraph g = planned.cargo().unitGraph();
             CargoMetadata md = planned.cargo().metadata();
             switch (format) {
@@ -54,7 +64,21 @@ public final class PlanCommand implements Runnable {
                 default -> printText(g, md, planned, store.storeDir());
             }
             context.out().flush();
+            String text = buffer.toString(java.nio.charset.StandardCharsets.UTF_8);
+            real.out().print(text);
+            real.out().flush();
             context.err().printf("planned %d units in %d ms%n", g.units().size(), (System.nanoTime() - t0) / 1_000_000);
+            if (!context.args().isEmpty()) {
+                try {
+                    NoopFingerprint.write(fingerprint, startMillis, builder.fingerprintInputs(ws, cargo.selection(),
+                            planned, List.of()), new NoopFingerprint.Replay(text, "planned " + g.units().size()
+                            + " units in {ms} ms (unchanged, from the fingerprint)\n"));
+                } catch (java.io.IOException e) {
+                    context.err().println("warning: cannot record the plan fingerprint " + fingerprint + ": " + e);
+                }
+            }
+        } finally {
+            context = real;
         }
     }
 

@@ -42,8 +42,24 @@ public final class CargoPlanRunner {
         meta.addAll(selection.metadataFlags());
         List<String> ug = new ArrayList<>(List.of(cargo, "build", "-Z", "unstable-options", "--unit-graph"));
         ug.addAll(selection.flags());
-        String metadataJson = run(workspace, meta);
-        String unitGraphJson = run(workspace, ug);
+        // Both read the same lockfile and manifests and write nothing (the lockfile exists or --locked is not
+        // given... cargo serialises on its own package-cache lock), so they can run at the same time.
+        java.util.concurrent.CompletableFuture<String> metadataRun = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> run(workspace, meta));
+        String unitGraphJson;
+        String metadataJson;
+        try {
+            unitGraphJson = run(workspace, ug);
+        } finally {
+            try {
+                metadataJson = metadataRun.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                if (e.getCause() instanceof RuntimeException r) {
+                    throw r;
+                }
+                throw e;
+            }
+        }
         return new CargoPlan(UnitGraph.parse(unitGraphJson, "cargo --unit-graph in " + workspace),
                 CargoMetadata.parse(metadataJson, "cargo metadata in " + workspace), unitGraphJson, metadataJson);
     }

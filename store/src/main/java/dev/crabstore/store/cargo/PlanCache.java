@@ -50,6 +50,12 @@ public final class PlanCache {
                 ws.resolve("rust-toolchain.toml"))) {
             sb.append(f).append(':').append(contentHash(f)).append('\n');
         }
+        for (String c : selection.values("--config")) { // a --config naming a file: its content counts
+            Path f = ws.resolve(c);
+            if (c.endsWith(".toml") && Files.isRegularFile(f)) {
+                sb.append(f).append(':').append(contentHash(f)).append('\n');
+            }
+        }
         for (Path d = ws; d != null; d = d.getParent()) {
             for (String name : List.of(".cargo/config.toml", ".cargo/config")) {
                 Path f = d.resolve(name);

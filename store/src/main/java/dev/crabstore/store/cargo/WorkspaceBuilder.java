@@ -43,6 +43,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * {@code crabstore build} end to end: cargo's plan, sources into the store, one derivation per unit, realisation in
@@ -61,8 +63,8 @@ public final class WorkspaceBuilder {
     }
 
     /** What was built, and where its artifacts are. */
-    public record Result(UnitDerivationPlan plan, Map<StorePath, Realiser.Outcome> outcomes, List<Path> artifacts,
-            boolean succeeded) {}
+    public record Result(Planned planned, UnitDerivationPlan plan, Map<StorePath, Realiser.Outcome> outcomes,
+            List<Path> artifacts, boolean succeeded) {}
 
     /** A workspace's plan: cargo's answers, the toolchain, each package's source and one derivation per unit. */
     public record Planned(CargoPlan cargo, RustToolchain toolchain, Map<String, PackageSource> sources,
@@ -75,18 +77,30 @@ public final class WorkspaceBuilder {
             throw new dev.crabstore.core.InvalidFormatException("no Cargo.toml in " + ws
                     + " (use --dir or --manifest-path to name the workspace)");
         }
-        CargoConfig config = CargoConfigFiles.load(ws, env, selection);
-        String target = explicitTarget(selection, config);
         PlanCache cache = new PlanCache(store.home().root().resolve("var/plans"));
         String key = PlanCache.key(ws, selection, env);
         PlanCache.Entry entry = cache.get(key).orElse(null);
-        if (entry == null) {
-            if (Files.isRegularFile(ws.resolve("Cargo.lock"))) {
+        // On a miss, cargo (about half a second) runs while the lockfile, config and toolchain are read here.
+        CompletableFuture<CargoPlan> cargoRun = entry != null ? null : CompletableFuture.supplyAsync(
+                () -> new CargoPlanRunner(env.getOrDefault("CARGO", "cargo"), CargoPlanRunner.cargoVariables(env))
+                        .plan(ws, selection));
+        CargoConfig config;
+        String target;
+        try {
+            if (cargoRun != null && Files.isRegularFile(ws.resolve("Cargo.lock"))) {
                 RegistrySources.readLock(ws.resolve("Cargo.lock")); // our own, precise errors before cargo's
             }
-            CargoPlan cargoPlan = new CargoPlanRunner(env.getOrDefault("CARGO", "cargo"),
-                    CargoPlanRunner.cargoVariables(env)).plan(ws, selection);
-            entry = new PlanCache.Entry(cargoPlan, RustToolchain.probe(ws, env, target, config));
+            config = CargoConfigFiles.load(ws, env, selection);
+            target = explicitTarget(selection, config);
+        } catch (RuntimeException e) {
+            if (cargoRun != null) {
+                cargoRun.handle((r, x) -> null).join(); // leave no cargo behind
+            }
+            throw e;
+        }
+        if (entry == null) {
+            RustToolchain toolchain = RustToolchain.probe(ws, env, target, config);
+            entry = new PlanCache.Entry(join(cargoRun), toolchain);
             cache.put(key, entry);
         }
         CargoLock lock = RegistrySources.readLock(ws.resolve("Cargo.lock"));
@@ -94,6 +108,14 @@ public final class WorkspaceBuilder {
         PlanSettings settings = settings(entry.cargo().unitGraph(), entry.toolchain(), config, target, ws);
         UnitDerivationPlan plan = derive(ws, entry.cargo(), entry.toolchain(), lock, config, settings, sources);
         return new Planned(entry.cargo(), entry.toolchain(), sources, plan);
+    }
+
+    private static <T> T join(CompletableFuture<T> f) {
+        try {
+            return f.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
     }
 
     /** {@code --target} from the command line, else {@code build.target}; null when building for the host only. */
@@ -144,7 +166,57 @@ public final class WorkspaceBuilder {
         Map<StorePath, Realiser.Outcome> outcomes = realiser.realise(roots);
         boolean ok = outcomes.values().stream().allMatch(Realiser.Outcome::succeeded);
         List<Path> artifacts = ok ? linkArtifacts(ws, cargo, plan) : List.of();
-        return new Result(plan, outcomes, artifacts, ok);
+        return new Result(planned, plan, outcomes, artifacts, ok);
+    }
+
+    /**
+     * Everything a plan read and a build left behind, for {@link NoopFingerprint}: the workspace manifest and lockfile,
+     * every file of the path packages, cargo config files (and where new ones could appear), rustup's choice, the
+     * toolchain, the derivations in the store and, after a build, the links in {@code target/}.
+     */
+    public NoopFingerprint.Inputs fingerprintInputs(Path workspace, CargoSelection selection, Planned planned,
+            List<Path> artifacts) {
+        Path ws = workspace.toAbsolutePath().normalize();
+        NoopFingerprint.Inputs in = new NoopFingerprint.Inputs();
+        for (String f : List.of("Cargo.toml", "Cargo.lock", "rust-toolchain", "rust-toolchain.toml")) {
+            in.file(ws.resolve(f));
+        }
+        for (Path d = ws; d != null; d = d.getParent()) {
+            in.file(d.resolve(".cargo"));
+            CargoConfigFiles.files(d, Map.of("CARGO_HOME", "/nonexistent")).stream().filter(f -> !f.startsWith(
+                    "/nonexistent")).forEach(in::file);
+        }
+        String home = env.getOrDefault("HOME", "/root");
+        Path cargoHome = Path.of(env.getOrDefault("CARGO_HOME", home + "/.cargo"));
+        in.file(cargoHome.resolve("config")).file(cargoHome.resolve("config.toml"));
+        in.file(Path.of(env.getOrDefault("RUSTUP_HOME", home + "/.rustup"), "settings.toml"));
+        for (String c : selection.values("--config")) {
+            if (c.endsWith(".toml")) {
+                in.file(ws.resolve(c));
+            }
+        }
+        Path sysroot = planned.toolchain().sysroot();
+        in.file(sysroot.resolve("bin/rustc")).file(sysroot.resolve("lib"));
+        Set<Path> dirs = new java.util.TreeSet<>();
+        for (Unit u : planned.cargo().unitGraph().units()) {
+            if (u.packageId().isPath()) {
+                dirs.add(Path.of(planned.cargo().metadata().pkg(u.pkgId(), "cargo metadata").manifestDir()));
+            }
+        }
+        for (Path dir : dirs) {
+            in.tree(dir, f -> isIgnored(dir, f) || f.startsWith(ws.resolve("target")));
+        }
+        for (StorePath drv : planned.plan().drvPaths()) {
+            in.mustExist(store.realPath(drv));
+        }
+        for (Path link : artifacts) {
+            try {
+                in.link(link, Files.readSymbolicLink(link));
+            } catch (IOException e) {
+                throw new StoreIOException("cannot read the link " + link, e);
+            }
+        }
+        return in;
     }
 
     /** Sources into the store and one derivation per unit, every .drv written to the store. */
@@ -247,7 +319,8 @@ public final class WorkspaceBuilder {
             }
             String profileDir = u.profile().name().equals("dev") || u.profile().name().equals("test") ? "debug"
                     : u.profile().name().equals("bench") ? "release" : u.profile().name();
-            Path dir = ws.resolve("target").resolve(profileDir);
+            Path dir = (u.platform() != null ? ws.resolve("target").resolve(u.platform()) : ws.resolve("target"))
+                    .resolve(profileDir);
             StorePath out = plan.outputs().get(r);
             Path real = store.realPath(out);
             try (var files = Files.list(real)) {

@@ -142,12 +142,32 @@ public final class LocalStore implements AutoCloseable {
     public StorePath addText(String name, byte[] contents, Set<StorePath> references) {
         Hash h = Hash.sha256(contents);
         StorePath path = storeDir().makeTextPath(name, h, references);
-        return addByContent(path, references, new ContentAddress(ContentAddressMethod.TEXT, h), temp -> {
-            Path file = temp.resolve("text");
-            Files.write(file, contents);
-            Canonicaliser.canonicalise(file);
-            return file;
-        }, null);
+        if (protect(path)) {
+            return path;
+        }
+        // A single file needs no scratch directory (removing one per .drv was the main cost of a cold plan).
+        try (PathLocks.PathLock lock = locks.lock(path)) {
+            if (db.isValid(path)) {
+                return path;
+            }
+            Path file = home.tempDir().resolve("text-" + path.hashPart() + "-" + ProcessHandle.current().pid() + "-"
+                    + Thread.currentThread().getId());
+            try {
+                Files.write(file, contents);
+                Canonicaliser.canonicalise(file);
+                commit(path, file, references, Optional.empty(), Optional.of(new ContentAddress(ContentAddressMethod.TEXT,
+                        h)), NarDumper.digest(file));
+            } catch (IOException e) {
+                throw new StoreIOException("cannot add " + storeDir().print(path), e);
+            } finally {
+                try {
+                    Files.deleteIfExists(file);
+                } catch (IOException e) {
+                    // left for the next GC of var/tmp
+                }
+            }
+        }
+        return path;
     }
 
     /** Writes the contents of a path into a scratch dir and returns the canonical tree. */
