@@ -73,6 +73,54 @@ class BuildCommandTest {
         assertTrue(run(ws.resolve("target/debug/hello")).contains("made for"));
     }
 
+    static void backdate(Path tree) throws IOException {
+        java.nio.file.attribute.FileTime past = java.nio.file.attribute.FileTime.from(
+                java.time.Instant.now().minusSeconds(120));
+        try (Stream<Path> s = Files.walk(tree)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                if (!Files.isSymbolicLink(p)) {
+                    Files.setLastModifiedTime(p, past);
+                }
+            }
+        }
+    }
+
+    /** An unchanged workspace is a no-op that neither plans nor opens the store; any change falls back to a build. */
+    @Test
+    void anUnchangedBuildIsReplayedFromItsFingerprint() throws Exception {
+        Tools.require("bwrap");
+        Tools.require("cargo");
+        Path ws = dir.resolve("hello-workspace");
+        copyTree(Corpus.repoRoot().resolve("examples/hello-workspace"), ws);
+        backdate(ws);
+        String[] build = {"build", "--dir", ws.toString(), "--offline"};
+        CliRun.run(new byte[0], env(), build).assertOk();
+        Path db = dir.resolve("home/var/db");
+        Path hidden = dir.resolve("home/var/db-hidden");
+        Files.move(db, hidden); // the slow path would make a new, empty store and rebuild everything
+        CliRun replayed = CliRun.run(new byte[0], env(), build).assertOk();
+        assertTrue(replayed.stderr().matches("(?s)\\s*Finished `dev` profile in [0-9.]+s: 0 built, \\d+ fresh\\n"),
+                replayed.stderr());
+        assertTrue(Files.notExists(db), "the store was not opened");
+        Files.move(hidden, db);
+        // A changed flag is another command line: it plans.
+        CliRun release = CliRun.run(new byte[0], env(), "build", "--dir", ws.toString(), "--offline", "--release")
+                .assertOk();
+        assertTrue(release.stderr().contains("built"), release.stderr());
+        // A deleted artifact link is noticed.
+        Files.delete(ws.resolve("target/debug/hello"));
+        CliRun relinked = CliRun.run(new byte[0], env(), build).assertOk();
+        assertTrue(relinked.stderr().contains("0 built"), relinked.stderr());
+        assertTrue(Files.isSymbolicLink(ws.resolve("target/debug/hello")));
+        // An edited source is noticed, whatever its mtime.
+        Path main = ws.resolve("hello/src/main.rs");
+        Files.writeString(main, Files.readString(main).replace("built for", "made for!"));
+        backdate(ws.resolve("hello"));
+        CliRun edited = CliRun.run(new byte[0], env(), build).assertOk();
+        assertTrue(edited.stderr().contains("1 built"), edited.stderr());
+        assertTrue(run(ws.resolve("target/debug/hello")).contains("made for!"));
+    }
+
     /** Builds {@code source} copied to {@code checkout} into a store at {@code home}; returns each path's NAR hash. */
     static java.util.SortedMap<String, String> buildInto(Path source, Path checkout, Path home, String... flags)
             throws Exception {
