@@ -37,6 +37,7 @@ public final class BuildCommand implements Runnable {
     public void run() {
         long start = System.nanoTime();
         Path ws = cargo.workspace();
+        Path buildPlan = cargo.buildPlan();
         AtomicInteger built = new AtomicInteger();
         AtomicInteger fresh = new AtomicInteger();
         java.util.Set<String> compiling = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -73,16 +74,15 @@ public final class BuildCommand implements Runnable {
         };
         try (LocalStore store = options.openStore(context)) {
             WorkspaceBuilder.Result r = new WorkspaceBuilder(store, context.env()).build(ws,
-                    cargo.selection(), options.runner(context), options.jobs(), options.keepGoing, options.timeout(),
-                    listener);
+                    cargo.selection(), buildPlan, options.runner(context), options.jobs(), options.keepGoing,
+                    options.timeout(), listener);
             double secs = (System.nanoTime() - start) / 1e9;
             if (!r.succeeded()) {
                 throw new BuildFailedException("build failed after " + String.format(Locale.ROOT, "%.2f", secs)
                         + "s (" + built.get() + " units built)");
             }
-            String profile = cargo.release ? "release" : cargo.profile != null ? cargo.profile : "dev";
-            context.err().printf(Locale.ROOT, "    Finished `%s` profile in %.2fs: %d built, %d fresh%n", profile, secs,
-                    built.get(), fresh.get());
+            context.err().printf(Locale.ROOT, "    Finished `%s` profile in %.2fs: %d built, %d fresh%n", r.profile(),
+                    secs, built.get(), fresh.get());
             if (verbose) {
                 r.artifacts().forEach(a -> context.err().println("      Linked " + ws.relativize(a)));
             }

@@ -22,7 +22,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /** {@code crabstore plan [cargo selection flags]}: the units cargo would build, as text, JSON or Graphviz dot. */
 @Command(name = "plan", mixinStandardHelpOptions = true,
-        description = "Print the compilation units of a cargo build (from cargo's unit graph and metadata).")
+        description = "Print the compilation units of a cargo build (from cargo's unit graph, or a recorded legacy "
+                + "build plan, and cargo metadata).")
 public final class PlanCommand implements Runnable {
     private final CliContext context;
 
@@ -45,7 +46,8 @@ public final class PlanCommand implements Runnable {
         Path ws = cargo.workspace();
         long t0 = System.nanoTime();
         try (LocalStore store = LocalStore.open(StoreHome.fromEnvironment(context.env()), Clock.systemUTC())) {
-            WorkspaceBuilder.Planned planned = new WorkspaceBuilder(store, context.env()).plan(ws, cargo.selection());
+            WorkspaceBuilder.Planned planned = new WorkspaceBuilder(store, context.env()).plan(ws, cargo.selection(),
+                    cargo.buildPlan());
             UnitGraph g = planned.cargo().unitGraph();
             CargoMetadata md = planned.cargo().metadata();
             switch (format) {

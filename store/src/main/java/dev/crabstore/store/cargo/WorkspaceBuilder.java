@@ -58,9 +58,9 @@ public final class WorkspaceBuilder {
         this.env = env;
     }
 
-    /** What was built, and where its artifacts are. */
+    /** What was built, where its artifacts are, and the profile of the requested units (as cargo names it). */
     public record Result(UnitDerivationPlan plan, Map<StorePath, Realiser.Outcome> outcomes, List<Path> artifacts,
-            boolean succeeded) {}
+            boolean succeeded, String profile) {}
 
     /** A workspace's plan: cargo's answers, the toolchain, each package's source and one derivation per unit. */
     public record Planned(CargoPlan cargo, RustToolchain toolchain, Map<String, PackageSource> sources,
@@ -68,18 +68,34 @@ public final class WorkspaceBuilder {
 
     /** Plans (from the plan cache when nothing changed) and writes every derivation to the store. */
     public Planned plan(Path workspace, CargoSelection selection) {
+        return plan(workspace, selection, null);
+    }
+
+    /**
+     * As {@link #plan(Path, CargoSelection)}; with a {@code buildPlan} file (a recorded legacy
+     * {@code cargo build --build-plan}) the units come from it instead of {@code cargo build --unit-graph}. Such a
+     * plan bypasses the plan cache, whose key does not cover the file; only {@code cargo metadata} runs.
+     */
+    public Planned plan(Path workspace, CargoSelection selection, Path buildPlan) {
         Path ws = workspace.toAbsolutePath().normalize();
         if (!Files.isRegularFile(ws.resolve("Cargo.toml"))) {
             throw new dev.crabstore.core.InvalidFormatException("no Cargo.toml in " + ws
                     + " (use --dir or --manifest-path to name the workspace)");
         }
-        PlanCache cache = new PlanCache(store.home().root().resolve("var/plans"));
-        String key = PlanCache.key(ws, selection, env);
-        PlanCache.Entry entry = cache.get(key).orElse(null);
-        if (entry == null) {
-            entry = new PlanCache.Entry(new CargoPlanRunner(env.getOrDefault("CARGO", "cargo"),
-                    CargoPlanRunner.cargoVariables(env)).plan(ws, selection), RustToolchain.probe(ws, env));
-            cache.put(key, entry);
+        CargoPlanRunner runner = new CargoPlanRunner(env.getOrDefault("CARGO", "cargo"),
+                CargoPlanRunner.cargoVariables(env));
+        PlanCache.Entry entry;
+        if (buildPlan != null) {
+            entry = new PlanCache.Entry(runner.planFromBuildPlan(ws, selection, buildPlan.toAbsolutePath()),
+                    RustToolchain.probe(ws, env));
+        } else {
+            PlanCache cache = new PlanCache(store.home().root().resolve("var/plans"));
+            String key = PlanCache.key(ws, selection, env);
+            entry = cache.get(key).orElse(null);
+            if (entry == null) {
+                entry = new PlanCache.Entry(runner.plan(ws, selection), RustToolchain.probe(ws, env));
+                cache.put(key, entry);
+            }
         }
         Map<String, PackageSource> sources = new HashMap<>();
         UnitDerivationPlan plan = derive(ws, entry.cargo(), entry.toolchain(), sources);
@@ -88,8 +104,14 @@ public final class WorkspaceBuilder {
 
     public Result build(Path workspace, CargoSelection selection, CommandRunner runner, int jobs, boolean keepGoing,
             Duration timeout, BuildListener listener) {
+        return build(workspace, selection, null, runner, jobs, keepGoing, timeout, listener);
+    }
+
+    /** As above; a non-null {@code buildPlan} (legacy {@code --build-plan} file) gives the units, see {@link #plan}. */
+    public Result build(Path workspace, CargoSelection selection, Path buildPlan, CommandRunner runner, int jobs,
+            boolean keepGoing, Duration timeout, BuildListener listener) {
         Path ws = workspace.toAbsolutePath().normalize();
-        Planned planned = plan(ws, selection);
+        Planned planned = plan(ws, selection, buildPlan);
         CargoPlan cargo = planned.cargo();
         RustToolchain toolchain = planned.toolchain();
         UnitDerivationPlan plan = planned.plan();
@@ -104,7 +126,9 @@ public final class WorkspaceBuilder {
         Map<StorePath, Realiser.Outcome> outcomes = realiser.realise(roots);
         boolean ok = outcomes.values().stream().allMatch(Realiser.Outcome::succeeded);
         List<Path> artifacts = ok ? linkArtifacts(ws, cargo, plan) : List.of();
-        return new Result(plan, outcomes, artifacts, ok);
+        String profile = cargo.unitGraph().roots().isEmpty() ? "dev"
+                : cargo.unitGraph().unit(cargo.unitGraph().roots().get(0)).profile().name();
+        return new Result(plan, outcomes, artifacts, ok, profile);
     }
 
     /** Sources into the store and one derivation per unit, every .drv written to the store. */
