@@ -109,12 +109,11 @@ class LegacyBuildPlanCommandTest {
 
     @Test
     void selectionFlagsAreRefusedWithABuildPlan() throws Exception {
-        CliRun r = CliRun.run(new byte[0], env(), "plan", "--build-plan", fixture("hello", "build-plan.json").toString(),
-                "--release", "-p", "greet");
+        String plan = fixture("hello", "build-plan.json").toString();
+        CliRun r = CliRun.run(new byte[0], env(), "plan", "--build-plan", plan, "--release", "-p", "greet");
         assertEquals(2, r.exitCode(), r.stderr());
         assertTrue(r.stderr().contains("--package, --release cannot be combined with --build-plan"), r.stderr());
-        CliRun b = CliRun.run(new byte[0], env(), "build", "--build-plan", fixture("hello", "build-plan.json")
-                .toString(), "--tests");
+        CliRun b = CliRun.run(new byte[0], env(), "build", "--build-plan", plan, "--tests");
         assertEquals(2, b.exitCode(), b.stderr());
     }
 

@@ -188,6 +188,17 @@ class LegacyBuildPlanTest {
     }
 
     @Test
+    void helloTargetPlanIsCargosUnitGraph() throws IOException {
+        // With --target nothing is shared between host and target, and cargo 1.95 does not weaken debuginfo.
+        Diffs d = assertSameUnits("hello", "build-plan-target.json", "unit-graph-target.json");
+        assertEquals(new Diffs(0, 0), d);
+        CargoMetadata md = CargoMetadata.parse(resource("hello/metadata.json"), "metadata.json");
+        UnitGraph g = LegacyBuildPlan.parse(resource("hello/build-plan-target.json"), "p").toUnitGraph(md);
+        assertEquals(java.util.Arrays.asList(null, "x86_64-unknown-linux-gnu", "x86_64-unknown-linux-gnu", null,
+                "x86_64-unknown-linux-gnu"), g.units().stream().map(Unit::platform).toList());
+    }
+
+    @Test
     void readsTheInvocationsAsRecorded() throws IOException {
         LegacyBuildPlan p = LegacyBuildPlan.parse(resource("hello/build-plan.json"), "build-plan.json");
         assertEquals(5, p.invocations().size());
