@@ -44,6 +44,7 @@ public final class BuildCommand implements Runnable {
                 Path.of("").toAbsolutePath(), context.env());
         NoopFingerprint.delete(fingerprint);
         Path ws = cargo.workspace();
+        Path buildPlan = cargo.buildPlan();
         AtomicInteger built = new AtomicInteger();
         AtomicInteger fresh = new AtomicInteger();
         java.util.Set<String> compiling = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -80,22 +81,20 @@ public final class BuildCommand implements Runnable {
         };
         try (LocalStore store = options.openStore(context)) {
             WorkspaceBuilder builder = new WorkspaceBuilder(store, context.env());
-            WorkspaceBuilder.Result r = builder.build(ws,
-                    cargo.selection(), options.runner(context), options.jobs(), options.keepGoing, options.timeout(),
-                    listener);
+            WorkspaceBuilder.Result r = builder.build(ws, cargo.selection(), buildPlan, options.runner(context),
+                    options.jobs(), options.keepGoing, options.timeout(), listener);
             double secs = (System.nanoTime() - start) / 1e9;
             if (!r.succeeded()) {
                 throw new BuildFailedException("build failed after " + String.format(Locale.ROOT, "%.2f", secs)
                         + "s (" + built.get() + " units built)");
             }
-            String profile = cargo.release ? "release" : cargo.profile != null ? cargo.profile : "dev";
-            context.err().printf(Locale.ROOT, "    Finished `%s` profile in %.2fs: %d built, %d fresh%n", profile, secs,
-                    built.get(), fresh.get());
+            context.err().printf(Locale.ROOT, "    Finished `%s` profile in %.2fs: %d built, %d fresh%n", r.profile(),
+                    secs, built.get(), fresh.get());
             if (verbose) {
                 r.artifacts().forEach(a -> context.err().println("      Linked " + ws.relativize(a)));
-            } else if (!context.args().isEmpty()) {
+            } else if (!context.args().isEmpty() && buildPlan == null) { // a plan file's content is not fingerprinted
                 String summary = String.format(Locale.ROOT, "    Finished `%s` profile in {secs}s: 0 built, %d fresh%n",
-                        profile, built.get() + fresh.get());
+                        r.profile(), built.get() + fresh.get());
                 try {
                     NoopFingerprint.write(fingerprint, startMillis, builder.fingerprintInputs(ws, cargo.selection(),
                             r.planned(), r.artifacts()), new NoopFingerprint.Replay("", summary));

@@ -4,7 +4,10 @@ import dev.crabstore.store.cargo.CargoSelection;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** cargo's package and target selection flags, passed through to cargo's plan, and where the workspace is. */
 public final class CargoSelectionOptions {
@@ -58,6 +61,69 @@ public final class CargoSelectionOptions {
 
     @Option(names = "--locked", description = "Require Cargo.lock to be up to date.")
     boolean locked;
+
+    @Option(names = "--build-plan", paramLabel = "FILE", description = "Take the units from this recorded legacy "
+            + "`cargo build --build-plan` JSON (cargo 1.28-1.92) instead of cargo's unit graph; cargo metadata is "
+            + "still run.")
+    Path buildPlan;
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
+
+    /**
+     * The legacy build plan file, or null. A recorded plan has fixed the packages, targets, features and profile,
+     * so the flags that would choose them are refused with it rather than silently ignored.
+     */
+    Path buildPlan() {
+        if (buildPlan == null) {
+            return null;
+        }
+        List<String> clash = new ArrayList<>();
+        if (!packages.isEmpty()) {
+            clash.add("--package");
+        }
+        if (workspace) {
+            clash.add("--workspace");
+        }
+        if (!features.isEmpty()) {
+            clash.add("--features");
+        }
+        if (allFeatures) {
+            clash.add("--all-features");
+        }
+        if (noDefaultFeatures) {
+            clash.add("--no-default-features");
+        }
+        if (release) {
+            clash.add("--release");
+        }
+        if (profile != null) {
+            clash.add("--profile");
+        }
+        if (lib) {
+            clash.add("--lib");
+        }
+        if (bins) {
+            clash.add("--bins");
+        }
+        if (!bin.isEmpty()) {
+            clash.add("--bin");
+        }
+        if (examples) {
+            clash.add("--examples");
+        }
+        if (tests) {
+            clash.add("--tests");
+        }
+        if (target != null) {
+            clash.add("--target");
+        }
+        if (!clash.isEmpty()) {
+            throw new ParameterException(command.commandLine(), String.join(", ", clash)
+                    + " cannot be combined with --build-plan: the recorded plan already fixes the units it builds");
+        }
+        return buildPlan.toAbsolutePath().normalize();
+    }
 
     Path workspace() {
         if (manifestPath != null) {

@@ -24,7 +24,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /** {@code crabstore plan [cargo selection flags]}: the units cargo would build, as text, JSON or Graphviz dot. */
 @Command(name = "plan", mixinStandardHelpOptions = true,
-        description = "Print the compilation units of a cargo build (from cargo's unit graph and metadata).")
+        description = "Print the compilation units of a cargo build (from cargo's unit graph, or a recorded legacy "
+                + "build plan, and cargo metadata).")
 public final class PlanCommand implements Runnable {
     private CliContext context;
 
@@ -55,7 +56,7 @@ public final class PlanCommand implements Runnable {
         context = real.withOut(new java.io.PrintStream(buffer, false, java.nio.charset.StandardCharsets.UTF_8));
         try (LocalStore store = LocalStore.open(home, Clock.systemUTC())) {
             WorkspaceBuilder builder = new WorkspaceBuilder(store, context.env());
-            WorkspaceBuilder.Planned planned = builder.plan(ws, cargo.selection());
+            WorkspaceBuilder.Planned planned = builder.plan(ws, cargo.selection(), cargo.buildPlan());
             UnitGraph g = planned.cargo().unitGraph();
             CargoMetadata md = planned.cargo().metadata();
             switch (format) {
@@ -68,7 +69,7 @@ public final class PlanCommand implements Runnable {
             real.out().print(text);
             real.out().flush();
             context.err().printf("planned %d units in %d ms%n", g.units().size(), (System.nanoTime() - t0) / 1_000_000);
-            if (!context.args().isEmpty()) {
+            if (!context.args().isEmpty() && cargo.buildPlan() == null) {
                 try {
                     NoopFingerprint.write(fingerprint, startMillis, builder.fingerprintInputs(ws, cargo.selection(),
                             planned, List.of()), new NoopFingerprint.Replay(text, "planned " + g.units().size()

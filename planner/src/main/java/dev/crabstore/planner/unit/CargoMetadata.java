@@ -55,15 +55,26 @@ public record CargoMetadata(Map<String, MetadataPackage> packages, List<String> 
                 features.addAll(f.propertyNames());
             }
             List<String> kinds = new ArrayList<>();
-            for (JsonNode t : j.array(p, "targets", w)) {
-                kinds.addAll(j.strings(t, "kind", w + " target"));
+            List<UnitTarget> targets = new ArrayList<>();
+            JsonNode ts = j.array(p, "targets", w);
+            for (int k = 0; k < ts.size(); k++) {
+                JsonNode t = ts.get(k);
+                String tw = w + " target " + k;
+                List<String> kind = j.strings(t, "kind", tw);
+                if (kind.isEmpty()) {
+                    throw new UnitGraphException(sourceName + ": " + tw + ": empty kind");
+                }
+                kinds.addAll(kind);
+                targets.add(new UnitTarget(kind, j.strings(t, "crate_types", tw), j.str(t, "name", tw),
+                        j.str(t, "src_path", tw), j.str(t, "edition", tw), j.bool(t, "doc", tw, false),
+                        j.bool(t, "doctest", tw, false), j.bool(t, "test", tw, false)));
             }
             MetadataPackage mp = new MetadataPackage(id, j.str(p, "name", w), j.str(p, "version", w),
                     j.str(p, "manifest_path", w), j.strings(p, "authors", w), orEmpty(j.optStr(p, "description", w)),
                     orEmpty(j.optStr(p, "homepage", w)), orEmpty(j.optStr(p, "repository", w)),
                     orEmpty(j.optStr(p, "license", w)), orEmpty(j.optStr(p, "license_file", w)),
                     orEmpty(j.optStr(p, "rust_version", w)), orEmpty(j.optStr(p, "readme", w)), features,
-                    j.optStr(p, "links", w), orEmpty(j.optStr(p, "edition", w)), kinds);
+                    j.optStr(p, "links", w), orEmpty(j.optStr(p, "edition", w)), kinds, targets);
             if (pkgs.put(id, mp) != null) {
                 throw new UnitGraphException(sourceName + ": duplicate package id " + id);
             }

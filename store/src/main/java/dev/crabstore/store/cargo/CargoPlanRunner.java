@@ -1,10 +1,12 @@
 package dev.crabstore.store.cargo;
 
+import dev.crabstore.planner.buildplan.LegacyBuildPlan;
 import dev.crabstore.planner.unit.CargoMetadata;
 import dev.crabstore.planner.unit.UnitGraph;
 import dev.crabstore.store.StoreIOException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +15,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Asks cargo for the plan: {@code cargo metadata --format-version 1} and
- * {@code RUSTC_BOOTSTRAP=1 cargo build -Z unstable-options --unit-graph} with the user's selection flags.
+ * {@code RUSTC_BOOTSTRAP=1 cargo build -Z unstable-options --unit-graph} with the user's selection flags; or, with
+ * a recorded legacy {@code --build-plan}, only the metadata, the units coming from the plan.
  */
 public final class CargoPlanRunner {
     private final String cargo;
@@ -62,6 +65,25 @@ public final class CargoPlanRunner {
         }
         return new CargoPlan(UnitGraph.parse(unitGraphJson, "cargo --unit-graph in " + workspace),
                 CargoMetadata.parse(metadataJson, "cargo metadata in " + workspace), unitGraphJson, metadataJson);
+    }
+
+    /**
+     * The plan of a recorded legacy {@code cargo build --build-plan} file: cargo metadata is still asked (with the
+     * selection's metadata flags), the units are the plan's ({@link LegacyBuildPlan#toUnitGraph}).
+     */
+    public CargoPlan planFromBuildPlan(Path workspace, CargoSelection selection, Path buildPlan) {
+        String planJson;
+        try {
+            planJson = Files.readString(buildPlan, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new StoreIOException("cannot read the build plan " + buildPlan, e);
+        }
+        LegacyBuildPlan plan = LegacyBuildPlan.parse(planJson, buildPlan.toString());
+        List<String> meta = new ArrayList<>(List.of(cargo, "metadata", "--format-version", "1"));
+        meta.addAll(selection.metadataFlags());
+        String metadataJson = run(workspace, meta);
+        CargoMetadata metadata = CargoMetadata.parse(metadataJson, "cargo metadata in " + workspace);
+        return new CargoPlan(plan.toUnitGraph(metadata), metadata, planJson, metadataJson);
     }
 
     private String run(Path dir, List<String> cmd) {

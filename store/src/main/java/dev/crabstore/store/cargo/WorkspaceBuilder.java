@@ -62,9 +62,9 @@ public final class WorkspaceBuilder {
         this.env = env;
     }
 
-    /** What was built, and where its artifacts are. */
+    /** What was built, where its artifacts are, and the profile of the requested units (as cargo names it). */
     public record Result(Planned planned, UnitDerivationPlan plan, Map<StorePath, Realiser.Outcome> outcomes,
-            List<Path> artifacts, boolean succeeded) {}
+            List<Path> artifacts, boolean succeeded, String profile) {}
 
     /** A workspace's plan: cargo's answers, the toolchain, each package's source and one derivation per unit. */
     public record Planned(CargoPlan cargo, RustToolchain toolchain, Map<String, PackageSource> sources,
@@ -72,18 +72,29 @@ public final class WorkspaceBuilder {
 
     /** Plans (from the plan cache when nothing changed) and writes every derivation to the store. */
     public Planned plan(Path workspace, CargoSelection selection) {
+        return plan(workspace, selection, null);
+    }
+
+    /**
+     * As {@link #plan(Path, CargoSelection)}; with a {@code buildPlan} file (a recorded legacy
+     * {@code cargo build --build-plan}) the units come from it instead of {@code cargo build --unit-graph}. Such a
+     * plan bypasses the plan cache, whose key does not cover the file; only {@code cargo metadata} runs.
+     */
+    public Planned plan(Path workspace, CargoSelection selection, Path buildPlan) {
         Path ws = workspace.toAbsolutePath().normalize();
         if (!Files.isRegularFile(ws.resolve("Cargo.toml"))) {
             throw new dev.crabstore.core.InvalidFormatException("no Cargo.toml in " + ws
                     + " (use --dir or --manifest-path to name the workspace)");
         }
+        CargoPlanRunner runner = new CargoPlanRunner(env.getOrDefault("CARGO", "cargo"),
+                CargoPlanRunner.cargoVariables(env));
         PlanCache cache = new PlanCache(store.home().root().resolve("var/plans"));
         String key = PlanCache.key(ws, selection, env);
-        PlanCache.Entry entry = cache.get(key).orElse(null);
+        PlanCache.Entry entry = buildPlan != null ? null : cache.get(key).orElse(null);
         // On a miss, cargo (about half a second) runs while the lockfile, config and toolchain are read here.
         CompletableFuture<CargoPlan> cargoRun = entry != null ? null : CompletableFuture.supplyAsync(
-                () -> new CargoPlanRunner(env.getOrDefault("CARGO", "cargo"), CargoPlanRunner.cargoVariables(env))
-                        .plan(ws, selection));
+                () -> buildPlan != null ? runner.planFromBuildPlan(ws, selection, buildPlan.toAbsolutePath())
+                        : runner.plan(ws, selection));
         CargoConfig config;
         String target;
         try {
@@ -101,7 +112,9 @@ public final class WorkspaceBuilder {
         if (entry == null) {
             RustToolchain toolchain = RustToolchain.probe(ws, env, target, config);
             entry = new PlanCache.Entry(join(cargoRun), toolchain);
-            cache.put(key, entry);
+            if (buildPlan == null) {
+                cache.put(key, entry);
+            }
         }
         CargoLock lock = RegistrySources.readLock(ws.resolve("Cargo.lock"));
         Map<String, PackageSource> sources = new HashMap<>();
@@ -150,8 +163,14 @@ public final class WorkspaceBuilder {
 
     public Result build(Path workspace, CargoSelection selection, CommandRunner runner, int jobs, boolean keepGoing,
             Duration timeout, BuildListener listener) {
+        return build(workspace, selection, null, runner, jobs, keepGoing, timeout, listener);
+    }
+
+    /** As above; a non-null {@code buildPlan} (legacy {@code --build-plan} file) gives the units, see {@link #plan}. */
+    public Result build(Path workspace, CargoSelection selection, Path buildPlan, CommandRunner runner, int jobs,
+            boolean keepGoing, Duration timeout, BuildListener listener) {
         Path ws = workspace.toAbsolutePath().normalize();
-        Planned planned = plan(ws, selection);
+        Planned planned = plan(ws, selection, buildPlan);
         CargoPlan cargo = planned.cargo();
         RustToolchain toolchain = planned.toolchain();
         UnitDerivationPlan plan = planned.plan();
@@ -166,7 +185,9 @@ public final class WorkspaceBuilder {
         Map<StorePath, Realiser.Outcome> outcomes = realiser.realise(roots);
         boolean ok = outcomes.values().stream().allMatch(Realiser.Outcome::succeeded);
         List<Path> artifacts = ok ? linkArtifacts(ws, cargo, plan) : List.of();
-        return new Result(planned, plan, outcomes, artifacts, ok);
+        String profile = cargo.unitGraph().roots().isEmpty() ? "dev"
+                : cargo.unitGraph().unit(cargo.unitGraph().roots().get(0)).profile().name();
+        return new Result(planned, plan, outcomes, artifacts, ok, profile);
     }
 
     /**

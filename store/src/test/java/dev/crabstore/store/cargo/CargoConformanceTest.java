@@ -48,6 +48,11 @@ class CargoConformanceTest {
     }
 
     @Test
+    void mediumRelease() throws Exception {
+        check("medium", "--offline", "--locked", "--release");
+    }
+
+    @Test
     void mediumReleaseOneMemberOtherFeatures() throws Exception {
         check("medium", "--offline", "--locked", "--release", "-p", "textkit-util", "--no-default-features", "--features",
                 "lazy");
