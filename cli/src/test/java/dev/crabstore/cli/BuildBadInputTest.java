@@ -78,6 +78,43 @@ class BuildBadInputTest {
                 + "array of strings, found 7"), r.stderr());
     }
 
+    @Test
+    void aMissingPathDependencyNamesTheManifest() throws Exception {
+        Tools.require("cargo");
+        Path ws = example();
+        BuildCommandTest.deleteTree(ws.resolve("greet-macros"));
+        CliRun r = build(ws, "--offline");
+        assertEquals(1, r.exitCode(), r.stderr());
+        assertTrue(r.stderr().contains("greet-macros") && r.stderr().contains("Cargo.toml"), r.stderr());
+        assertNoOutputs();
+    }
+
+    /** A registry crate the registry does not have: planning works, fetching names the file, nothing is built. */
+    @Test
+    void aMissingCrateInTheRegistryNamesTheFile() throws Exception {
+        Tools.require("cargo");
+        String sum = "0000000000000000000000000000000000000000000000000000000000000001";
+        Path registry = dir.resolve("registry");
+        Files.createDirectories(registry.resolve("index/3/t"));
+        Files.writeString(registry.resolve("index/3/t/tnt"), "{\"name\":\"tnt\",\"vers\":\"1.0.0\",\"deps\":[],"
+                + "\"cksum\":\"" + sum + "\",\"features\":{},\"yanked\":false}\n");
+        Path ws = dir.resolve("app");
+        Files.createDirectories(ws.resolve("src"));
+        Files.createDirectories(ws.resolve(".cargo"));
+        Files.writeString(ws.resolve("src/main.rs"), "fn main() {}\n");
+        Files.writeString(ws.resolve("Cargo.toml"), "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"
+                + "\n[dependencies]\ntnt = \"1\"\n");
+        Files.writeString(ws.resolve(".cargo/config.toml"), "[source.crates-io]\nreplace-with = \"local\"\n"
+                + "[source.local]\nlocal-registry = \"" + registry + "\"\n");
+        Files.writeString(ws.resolve("Cargo.lock"), "version = 4\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\n"
+                + "dependencies = [\n \"tnt\",\n]\n\n[[package]]\nname = \"tnt\"\nversion = \"1.0.0\"\n"
+                + "source = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"" + sum + "\"\n");
+        CliRun r = build(ws, "--offline", "--locked");
+        assertEquals(1, r.exitCode(), r.stderr());
+        assertTrue(r.stderr().contains(registry.resolve("tnt-1.0.0.crate").toString()), r.stderr());
+        assertNoOutputs();
+    }
+
     /** Nothing was registered in the store but what planning writes (.drv files and sources): no build output. */
     void assertNoOutputs() throws Exception {
         Path store = dir.resolve("home/.local/share/crabstore/store");

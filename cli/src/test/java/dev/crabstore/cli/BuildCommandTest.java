@@ -73,6 +73,14 @@ class BuildCommandTest {
         assertTrue(run(ws.resolve("target/debug/hello")).contains("made for"));
     }
 
+    static void deleteTree(Path tree) throws IOException {
+        try (Stream<Path> s = Files.walk(tree)) {
+            for (Path p : (Iterable<Path>) s.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.delete(p);
+            }
+        }
+    }
+
     static void backdate(Path tree) throws IOException {
         java.nio.file.attribute.FileTime past = java.nio.file.attribute.FileTime.from(
                 java.time.Instant.now().minusSeconds(120));
