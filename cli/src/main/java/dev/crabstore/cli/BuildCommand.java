@@ -32,12 +32,21 @@ public final class BuildCommand implements Runnable {
     @Option(names = {"-v", "--verbose"}, description = "Show each unit's derivation and the builder's output.")
     boolean verbose;
 
+    @Option(names = "--message-format", paramLabel = "FMT", defaultValue = "human",
+            description = "human (default) or json: cargo's JSON messages on stdout (compiler-artifact, "
+                    + "build-script-executed, compiler-message, build-finished).")
+    String messageFormat;
+
     public BuildCommand(CliContext context) {
         this.context = context;
     }
 
     @Override
     public void run() {
+        if (!messageFormat.equals("human") && !messageFormat.equals("json")) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--message-format must be human or json, not '" + messageFormat + "'");
+        }
         long start = System.nanoTime();
         long startMillis = System.currentTimeMillis();
         Path fingerprint = NoopFingerprint.file(StoreHome.fromEnvironment(context.env()).root(), context.args(),
@@ -48,41 +57,58 @@ public final class BuildCommand implements Runnable {
         AtomicInteger built = new AtomicInteger();
         AtomicInteger fresh = new AtomicInteger();
         java.util.Set<String> compiling = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        ProgressBar bar = new ProgressBar(context.err(), context.env());
         BuildListener listener = new BuildListener() {
             @Override
             public void fresh(StorePath p, Derivation d) {
                 fresh.incrementAndGet();
+                bar.finished(p.name());
             }
 
             @Override
             public void started(StorePath p, Derivation d) {
                 String pkg = d.env().get("crabstorePackage");
                 if (pkg != null && d.builder().equals("builtin:rustc") && (compiling.add(pkg) || verbose)) {
-                    context.err().println("   Compiling " + pkg + (verbose ? " (" + p.baseName() + ")" : ""));
+                    bar.println("   Compiling " + pkg + (verbose ? " (" + p.baseName() + ")" : ""));
                 } else if (verbose) {
-                    context.err().println("    Building " + p.baseName());
+                    bar.println("    Building " + p.baseName());
                 }
+                bar.started(p.name());
             }
 
             @Override
             public void built(StorePath p, Derivation d, String log, long millis) {
                 built.incrementAndGet();
                 if (!log.isBlank() && (verbose || d.env().containsKey("CARGO_PRIMARY_PACKAGE"))) {
-                    context.err().print(Ansi.forStderr(log.endsWith("\n") ? log : log + "\n"));
+                    bar.print(Ansi.forStderr(log.endsWith("\n") ? log : log + "\n"));
                 }
+                bar.finished(p.name());
             }
 
             @Override
             public void failed(StorePath p, Derivation d, String message) {
                 if (!message.startsWith("dependency ") && !message.startsWith("not built")) {
-                    context.err().println(Ansi.forStderr("error: " + message));
+                    bar.println(Ansi.forStderr("error: " + message));
                 }
+                bar.finished(p.name());
             }
         };
         try (LocalStore store = options.openStore(context)) {
             WorkspaceBuilder builder = new WorkspaceBuilder(store, context.env());
+            JsonMessages[] json = new JsonMessages[1];
             WorkspaceBuilder.Result r = builder.build(ws, cargo.selection(), buildPlan, options.runner(context),
-                    options.jobs(), options.keepGoing, options.timeout(), listener);
+                    options.jobs(), options.keepGoing, options.timeout(), planned -> {
+                        bar.total(planned.plan().byPath().size());
+                        if (!messageFormat.equals("json")) {
+                            return listener;
+                        }
+                        json[0] = new JsonMessages(context.out(), store, planned);
+                        return BuildListener.both(listener, json[0]);
+                    });
+            bar.close();
+            if (json[0] != null) {
+                json[0].finished(r.succeeded());
+            }
             double secs = (System.nanoTime() - start) / 1e9;
             if (!r.succeeded()) {
                 throw new BuildFailedException("build failed after " + String.format(Locale.ROOT, "%.2f", secs)
@@ -92,7 +118,7 @@ public final class BuildCommand implements Runnable {
                     secs, built.get(), fresh.get());
             if (verbose) {
                 r.artifacts().forEach(a -> context.err().println("      Linked " + ws.relativize(a)));
-            } else if (!context.args().isEmpty() && buildPlan == null) { // a plan file's content is not fingerprinted
+            } else if (!context.args().isEmpty() && buildPlan == null && messageFormat.equals("human")) { // a plan file's content is not fingerprinted
                 String summary = String.format(Locale.ROOT, "    Finished `%s` profile in {secs}s: 0 built, %d fresh%n",
                         r.profile(), built.get() + fresh.get());
                 try {

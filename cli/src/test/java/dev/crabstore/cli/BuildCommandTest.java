@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
@@ -127,6 +128,55 @@ class BuildCommandTest {
         CliRun edited = CliRun.run(new byte[0], env(), build).assertOk();
         assertTrue(edited.stderr().contains("1 built"), edited.stderr());
         assertTrue(run(ws.resolve("target/debug/hello")).contains("made for!"));
+    }
+
+    @Test
+    void aProgressLineIsDrawnOnlyWhenAsked() throws Exception {
+        Tools.require("bwrap");
+        Tools.require("cargo");
+        Path ws = dir.resolve("hello-workspace");
+        copyTree(Corpus.repoRoot().resolve("examples/hello-workspace"), ws);
+        Map<String, String> env = new HashMap<>(env());
+        env.put("CRABSTORE_PROGRESS", "always");
+        CliRun r = CliRun.run(new byte[0], env, "build", "--dir", ws.toString(), "--offline").assertOk();
+        assertTrue(r.stderr().contains("\r\u001b[K    Building [") && r.stderr().contains("/5"), r.stderr());
+        String last = r.stderr().substring(r.stderr().lastIndexOf('\r'));
+        assertTrue(last.startsWith("\r\u001b[K    Finished"), "the bar is erased before the summary: " + last);
+        env.put("CRABSTORE_PROGRESS", "never");
+        Files.writeString(ws.resolve("hello/src/extra.rs"), "");
+        CliRun quiet = CliRun.run(new byte[0], env, "build", "--dir", ws.toString(), "--offline").assertOk();
+        assertTrue(!quiet.stderr().contains("\r"), quiet.stderr());
+    }
+
+    @Test
+    void messageFormatJsonPrintsCargosMessages() throws Exception {
+        Tools.require("bwrap");
+        Tools.require("cargo");
+        Path ws = dir.resolve("hello-workspace");
+        copyTree(Corpus.repoRoot().resolve("examples/hello-workspace"), ws);
+        String[] args = {"build", "--dir", ws.toString(), "--offline", "--message-format", "json"};
+        for (boolean fresh : new boolean[] {false, true}) {
+            CliRun r = CliRun.run(new byte[0], env(), args).assertOk();
+            tools.jackson.databind.json.JsonMapper json = tools.jackson.databind.json.JsonMapper.builder().build();
+            List<tools.jackson.databind.JsonNode> msgs = new java.util.ArrayList<>();
+            for (String line : new String(r.stdout(), StandardCharsets.UTF_8).split("\n")) {
+                msgs.add(json.readTree(line));
+            }
+            tools.jackson.databind.JsonNode last = msgs.get(msgs.size() - 1);
+            assertEquals("build-finished", last.get("reason").asString());
+            assertTrue(last.get("success").asBoolean());
+            tools.jackson.databind.JsonNode bin = msgs.stream().filter(m -> m.get("reason").asString().equals(
+                    "compiler-artifact") && m.get("target").get("name").asString().equals("hello")).findFirst()
+                    .orElseThrow();
+            assertEquals(fresh, bin.get("fresh").asBoolean());
+            assertTrue(bin.get("package_id").asString().startsWith("path+file://"), bin.toString());
+            assertTrue(run(Path.of(bin.get("executable").asString()), "crab").contains("HELLO, CRAB"), bin.toString());
+            assertTrue(msgs.stream().anyMatch(m -> m.get("reason").asString().equals("build-script-executed")
+                    && m.get("out_dir").asString().endsWith("/out")), msgs.toString());
+            assertEquals(List.of("bin"), List.of(bin.get("target").get("kind").get(0).asString()));
+        }
+        CliRun bad = CliRun.run(new byte[0], env(), "build", "--dir", ws.toString(), "--message-format", "xml");
+        assertEquals(2, bad.exitCode(), bad.stderr());
     }
 
     /** Builds {@code source} copied to {@code checkout} into a store at {@code home}; returns each path's NAR hash. */

@@ -16,4 +16,33 @@ public interface BuildListener {
     default void failed(StorePath drvPath, Derivation drv, String message) {}
 
     BuildListener NONE = new BuildListener() {};
+
+    /** Both listeners, {@code a} first. */
+    static BuildListener both(BuildListener a, BuildListener b) {
+        return new BuildListener() {
+            @Override
+            public void fresh(StorePath drvPath, Derivation drv) {
+                a.fresh(drvPath, drv);
+                b.fresh(drvPath, drv);
+            }
+
+            @Override
+            public void started(StorePath drvPath, Derivation drv) {
+                a.started(drvPath, drv);
+                b.started(drvPath, drv);
+            }
+
+            @Override
+            public void built(StorePath drvPath, Derivation drv, String log, long millis) {
+                a.built(drvPath, drv, log, millis);
+                b.built(drvPath, drv, log, millis);
+            }
+
+            @Override
+            public void failed(StorePath drvPath, Derivation drv, String message) {
+                a.failed(drvPath, drv, message);
+                b.failed(drvPath, drv, message);
+            }
+        };
+    }
 }

@@ -169,8 +169,15 @@ public final class WorkspaceBuilder {
     /** As above; a non-null {@code buildPlan} (legacy {@code --build-plan} file) gives the units, see {@link #plan}. */
     public Result build(Path workspace, CargoSelection selection, Path buildPlan, CommandRunner runner, int jobs,
             boolean keepGoing, Duration timeout, BuildListener listener) {
+        return build(workspace, selection, buildPlan, runner, jobs, keepGoing, timeout, p -> listener);
+    }
+
+    /** As above, with a listener made once the plan is known (for output that names units). */
+    public Result build(Path workspace, CargoSelection selection, Path buildPlan, CommandRunner runner, int jobs,
+            boolean keepGoing, Duration timeout, java.util.function.Function<Planned, BuildListener> listenerFor) {
         Path ws = workspace.toAbsolutePath().normalize();
         Planned planned = plan(ws, selection, buildPlan);
+        BuildListener listener = listenerFor.apply(planned);
         CargoPlan cargo = planned.cargo();
         RustToolchain toolchain = planned.toolchain();
         UnitDerivationPlan plan = planned.plan();
