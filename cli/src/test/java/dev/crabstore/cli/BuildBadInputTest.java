@@ -115,6 +115,27 @@ class BuildBadInputTest {
         assertNoOutputs();
     }
 
+    /** A failing build script fails the build with its output; --keep-going still builds the independent units. */
+    @Test
+    void aFailingBuildScriptFailsTheBuildAndKeepGoingBuildsTheRest() throws Exception {
+        Tools.require("cargo");
+        Tools.require("bwrap");
+        Path ws = example();
+        Path script = ws.resolve("greet/build.rs");
+        Files.writeString(script, Files.readString(script).replace("fn main() {",
+                "fn main() {\n    eprintln!(\"crab-diagnostic: no greeting table\");\n    std::process::exit(3);"));
+        CliRun r = build(ws, "--offline", "--keep-going");
+        assertEquals(1, r.exitCode(), r.stderr());
+        assertTrue(r.stderr().contains("crab-diagnostic: no greeting table"), r.stderr());
+        try (var s = Files.list(dir.resolve("home/store"))) {
+            java.util.List<String> names = s.map(p -> p.getFileName().toString()).toList();
+            assertTrue(names.stream().anyMatch(n -> n.endsWith("-greet-macros-0.1.0")), "independent unit built: " + names);
+            assertTrue(names.stream().noneMatch(n -> n.contains("-hello-1.0.0-bin") && !n.endsWith(".drv")),
+                    "dependent not built: " + names);
+        }
+        assertTrue(Files.notExists(ws.resolve("target/debug/hello")));
+    }
+
     /** Nothing was registered in the store but what planning writes (.drv files and sources): no build output. */
     void assertNoOutputs() throws Exception {
         Path store = dir.resolve("home/.local/share/crabstore/store");
