@@ -45,7 +45,8 @@ public final class RealiseCommand implements Runnable {
             for (String d : drvs) {
                 paths.add(resolve(store, d));
             }
-            Realiser realiser = new Realiser(store, options.runner(context), options.builtins(), List.of(),
+            StoreOptions.Builders builders = options.builders(context);
+            Realiser realiser = new Realiser(store, options.runner(context), builders.builtins(), builders.mounts(),
                     options.jobs(), options.keepGoing, options.timeout(), new BuildListener() {
                         @Override
                         public void started(StorePath p, Derivation drv) {

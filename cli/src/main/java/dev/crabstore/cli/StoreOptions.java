@@ -48,8 +48,30 @@ public final class StoreOptions {
                         + "to build without isolation"));
     }
 
-    List<dev.crabstore.store.build.Builtin> builtins() {
-        return List.of(new FetchUrlBuiltin(new VerifiedDownloader(Duration.ofSeconds(60))), new UnpackCrateBuiltin());
+    /** The builtins a derivation may name, and what their sandboxes mount. */
+    record Builders(List<dev.crabstore.store.build.Builtin> builtins, List<dev.crabstore.store.sandbox.Mount> mounts) {}
+
+    /**
+     * Every builtin. The Rust ones run this machine's toolchain (probed here, mounted at /crabstore/toolchain) and
+     * refuse derivations planned for another; without rustc they fail with the reason.
+     */
+    Builders builders(CliContext context) {
+        List<dev.crabstore.store.build.Builtin> b = new java.util.ArrayList<>(List.of(
+                new FetchUrlBuiltin(new VerifiedDownloader(Duration.ofSeconds(60))), new UnpackCrateBuiltin(),
+                new dev.crabstore.store.build.FetchGitBuiltin()));
+        List<dev.crabstore.store.sandbox.Mount> mounts = List.of();
+        dev.crabstore.store.build.RustToolchainId id;
+        try {
+            dev.crabstore.store.cargo.RustToolchain tc = dev.crabstore.store.cargo.RustToolchain.probe(
+                    java.nio.file.Path.of("").toAbsolutePath(), context.env());
+            id = tc.id();
+            mounts = List.of(dev.crabstore.store.sandbox.Mount.readOnly(tc.sysroot(), "/crabstore/toolchain"));
+        } catch (dev.crabstore.core.CrabstoreException e) {
+            id = new dev.crabstore.store.build.RustToolchainId("none", "no usable rustc: " + e.getMessage());
+        }
+        b.add(new dev.crabstore.store.build.RustcBuiltin(id));
+        b.add(new dev.crabstore.store.build.BuildScriptRunBuiltin(id));
+        return new Builders(b, mounts);
     }
 
     Duration timeout() {

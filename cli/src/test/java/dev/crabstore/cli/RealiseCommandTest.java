@@ -50,4 +50,43 @@ class RealiseCommandTest {
         assertTrue(r.stderr().contains("broken") && r.stderr().contains("exit code 7"), r.stderr());
         assertTrue(Files.notExists(dir.resolve("home/store/00000000000000000000000000000000-bad")));
     }
+
+    /** A unit derivation from `plan` is realised by `realise` alone: the Rust builtins and the toolchain are there. */
+    @Test
+    void realisesAPlannedUnitAndRefusesOneForAnotherToolchain() throws Exception {
+        Tools.require("bwrap");
+        Tools.require("cargo");
+        Path ws = dir.resolve("ws");
+        BuildCommandTest.copyTree(dev.crabstore.testkit.Corpus.repoRoot().resolve("examples/hello-workspace"), ws);
+        CliRun plan = CliRun.run(new byte[0], env(), "plan", "--dir", ws.toString(), "--offline", "--format", "json")
+                .assertOk();
+        tools.jackson.databind.JsonNode units = tools.jackson.databind.json.JsonMapper.builder().build()
+                .readTree(plan.out()).get("units");
+        String drv = null;
+        String out = null;
+        for (tools.jackson.databind.JsonNode u : units) {
+            if (u.get("target").asString().equals("hello")) {
+                drv = u.get("drvPath").asString();
+                out = u.get("outPath").asString();
+            }
+        }
+        CliRun r = CliRun.run(new byte[0], env(), "realise", drv).assertOk();
+        assertEquals(out, r.out().strip());
+        Path bin;
+        try (var files = Files.list(dir.resolve("home/store").resolve(out.substring(out.lastIndexOf('/') + 1)))) {
+            bin = files.filter(f -> f.getFileName().toString().startsWith("hello-") && !f.toString().endsWith(".d"))
+                    .findFirst().orElseThrow();
+        }
+        Process p = new ProcessBuilder(bin.toString(), "crab").redirectErrorStream(true).start();
+        assertTrue(new String(p.getInputStream().readAllBytes()).contains("HELLO, CRAB"));
+
+        String text = Files.readString(dir.resolve("home/store").resolve(drv.substring(drv.lastIndexOf('/') + 1)));
+        Path other = Files.writeString(dir.resolve("other.drv"), text.replaceFirst(
+                "\\(\"crabstoreToolchain\",\"[0-9a-z]+\"\\)", "(\"crabstoreToolchain\",\"someothertoolchain\")")
+                .replace(out, out.replace("-hello-", "-hellx-")));
+        CliRun refused = CliRun.run(new byte[0], env(), "realise", other.toString());
+        assertEquals(1, refused.exitCode(), refused.stderr());
+        assertTrue(refused.stderr().contains("was planned for Rust toolchain someothertoolchain, but this machine's is"),
+                refused.stderr());
+    }
 }

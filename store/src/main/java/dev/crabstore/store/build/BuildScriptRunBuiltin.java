@@ -19,6 +19,11 @@ import java.util.Map;
  * the units that use it), stderr as {@code $out/stderr}.
  */
 public final class BuildScriptRunBuiltin implements Builtin {
+    private final RustToolchainId toolchain;
+
+    public BuildScriptRunBuiltin(RustToolchainId toolchain) {
+        this.toolchain = toolchain;
+    }
     @Override
     public String name() {
         return "build-script-run";
@@ -26,6 +31,7 @@ public final class BuildScriptRunBuiltin implements Builtin {
 
     @Override
     public void build(BuildJob job) {
+        RustBuild.checkToolchain(job, toolchain);
         RustBuild.linkSources(job);
         Path out = job.outputs().get("out");
         try {

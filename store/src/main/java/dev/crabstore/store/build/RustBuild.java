@@ -54,6 +54,19 @@ final class RustBuild {
         return job.drv().env().getOrDefault(key, "");
     }
 
+    /**
+     * Refuses to run a unit planned for another toolchain: its derivation names the toolchain's identity, and the
+     * toolchain mounted in the sandbox must be that one (else the output would not be what the hash promises).
+     */
+    static void checkToolchain(BuildJob job, RustToolchainId mounted) {
+        String wanted = control(job, UnitDerivationPlanner.ENV_TOOLCHAIN);
+        if (!wanted.equals(mounted.identity())) {
+            throw new BuildFailedException(job.drvPath().baseName() + " was planned for Rust toolchain " + wanted
+                    + ", but this machine's is " + mounted.identity() + " (" + mounted.description() + "); plan it "
+                    + "again with this toolchain, or substitute it from a cache");
+        }
+    }
+
     /** Links the package's source where the sandbox expects it (e.g. /build/ws/member → its store path). */
     static void linkSources(BuildJob job) {
         String spec = control(job, UnitDerivationPlanner.ENV_SYMLINKS);

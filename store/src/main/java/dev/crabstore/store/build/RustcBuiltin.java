@@ -19,6 +19,11 @@ import java.util.TreeSet;
  * {@code $out}. Diagnostics are rendered into the build log.
  */
 public final class RustcBuiltin implements Builtin {
+    private final RustToolchainId toolchain;
+
+    public RustcBuiltin(RustToolchainId toolchain) {
+        this.toolchain = toolchain;
+    }
     @Override
     public String name() {
         return "rustc";
@@ -26,6 +31,7 @@ public final class RustcBuiltin implements Builtin {
 
     @Override
     public void build(BuildJob job) {
+        RustBuild.checkToolchain(job, toolchain);
         RustBuild.linkSources(job);
         String ownRun = RustBuild.control(job, UnitDerivationPlanner.ENV_OWN_RUN);
         List<RuntimeFlags.Run> runs = new ArrayList<>();

@@ -41,8 +41,15 @@ public record RustToolchain(Path sysroot, String host, String versionText, List<
             base.addAll(flags);
             cfg = List.of(run(dir, env, base.toArray(String[]::new)).strip().split("\n"));
         }
-        String id = Hash.sha256(vv + "\n" + String.join("\n", cfg)).toNix32().substring(0, 32);
+        // rustc's version, commit and LLVM say which compiler it is; target cfgs follow from it and the flags, which
+        // are in each derivation already. Not the sysroot's location, which differs between machines.
+        String id = Hash.sha256(vv).toNix32().substring(0, 32);
         return new RustToolchain(Path.of(sysroot), host, vv, cfg, id);
+    }
+
+    /** What the sandbox mounts, for the builtins' check. */
+    public dev.crabstore.store.build.RustToolchainId id() {
+        return new dev.crabstore.store.build.RustToolchainId(identity, versionText.lines().findFirst().orElse("rustc"));
     }
 
     private static String run(Path dir, Map<String, String> env, String... cmd) {

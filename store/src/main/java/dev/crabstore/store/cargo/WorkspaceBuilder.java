@@ -186,7 +186,8 @@ public final class WorkspaceBuilder {
             roots.add(plan.drvPaths().get(r));
         }
         Realiser realiser = new Realiser(store, runner, List.of(new FetchUrlBuiltin(new VerifiedDownloader(
-                Duration.ofSeconds(60))), new UnpackCrateBuiltin(), new FetchGitBuiltin(), new RustcBuiltin(), new BuildScriptRunBuiltin()),
+                Duration.ofSeconds(60))), new UnpackCrateBuiltin(), new FetchGitBuiltin(), new RustcBuiltin(toolchain.id()),
+                new BuildScriptRunBuiltin(toolchain.id())),
                 List.of(Mount.readOnly(toolchain.sysroot(), "/crabstore/toolchain")), jobs, keepGoing, timeout,
                 listener);
         Map<StorePath, Realiser.Outcome> outcomes = realiser.realise(roots);
