@@ -49,6 +49,26 @@ public final class RegistrySources {
         return new RegistrySources(readLock(lock), CargoConfigFiles.load(workspace, env, selection), lock);
     }
 
+    /** A lockfile's text and what it parsed to. */
+    public record ReadLock(String text, CargoLock lock) {}
+
+    /** Parses a lockfile strictly, unless its text is that of {@code earlier} (then that parse is reused). */
+    public static ReadLock readLockText(Path lock, ReadLock earlier) {
+        String text;
+        try {
+            text = Files.readString(lock);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new InvalidFormatException(lock + ": no lockfile (run cargo generate-lockfile, or build without "
+                    + "--locked/--frozen so that cargo writes one)");
+        } catch (IOException e) {
+            throw new StoreIOException("cannot read " + lock, e);
+        }
+        if (earlier != null && earlier.text().equals(text)) {
+            return earlier;
+        }
+        return new ReadLock(text, CargoLock.parse(text, lock.toString()));
+    }
+
     /** Parses a lockfile strictly; a missing one is an error naming it. */
     public static CargoLock readLock(Path lock) {
         String text;

@@ -97,9 +97,11 @@ public final class WorkspaceBuilder {
                         : runner.plan(ws, selection));
         CargoConfig config;
         String target;
+        RegistrySources.ReadLock early = null;
+        CompletableFuture<Void> cacheWrite = CompletableFuture.completedFuture(null);
         try {
             if (cargoRun != null && Files.isRegularFile(ws.resolve("Cargo.lock"))) {
-                RegistrySources.readLock(ws.resolve("Cargo.lock")); // our own, precise errors before cargo's
+                early = RegistrySources.readLockText(ws.resolve("Cargo.lock"), null); // our own, precise errors before cargo's
             }
             config = CargoConfigFiles.load(ws, env, selection);
             target = explicitTarget(selection, config);
@@ -113,13 +115,17 @@ public final class WorkspaceBuilder {
             RustToolchain toolchain = RustToolchain.probe(ws, env, target, config);
             entry = new PlanCache.Entry(join(cargoRun), toolchain);
             if (buildPlan == null) {
-                cache.put(key, entry);
+                PlanCache.Entry e = entry;
+                cacheWrite = CompletableFuture.runAsync(() -> cache.put(key, e));
             }
         }
-        CargoLock lock = RegistrySources.readLock(ws.resolve("Cargo.lock"));
+        // cargo may have written the lockfile (created or updated it): parse again only then.
+        RegistrySources.ReadLock now = RegistrySources.readLockText(ws.resolve("Cargo.lock"), early);
+        CargoLock lock = now.lock();
         Map<String, PackageSource> sources = new HashMap<>();
         PlanSettings settings = settings(entry.cargo().unitGraph(), entry.toolchain(), config, target, ws);
         UnitDerivationPlan plan = derive(ws, entry.cargo(), entry.toolchain(), lock, config, settings, sources);
+        join(cacheWrite);
         return new Planned(entry.cargo(), entry.toolchain(), sources, plan);
     }
 
@@ -278,13 +284,13 @@ public final class WorkspaceBuilder {
                 Derivation fetch = Derivation.newBuilder().name(StorePath.sanitizeName(pkg.name() + "-" + pkg.version()
                         + ".crate")).system(SYSTEM).builder("builtin:fetchurl").env("url", url.toString())
                         .buildFixedOutput(sd, new ContentAddress(ContentAddressMethod.FLAT, sha));
-                StorePath fetchPath = addDrv(fetch);
+                StorePath fetchPath = fetch.drvPath(sd);
                 sourceDrvs.put(fetchPath, fetch);
                 Derivation unpack = Derivation.newBuilder().name(StorePath.sanitizeName(pkg.name() + "-"
                         + pkg.version() + "-source")).system(SYSTEM).builder("builtin:unpack-crate")
                         .inputDrv(fetchPath, "out").env("src", sd.print(fetch.outputPaths().get("out")))
                         .env("top", pkg.name() + "-" + pkg.version()).buildInputAddressed(hasher);
-                StorePath unpackPath = addDrv(unpack);
+                StorePath unpackPath = unpack.drvPath(sd);
                 sourceDrvs.put(unpackPath, unpack);
                 sources.put(id, new PackageSource(unpack.outputPaths().get("out"), java.util.Optional.of(unpackPath)));
             } else if (pid.kind().equals("git")) {
@@ -296,7 +302,7 @@ public final class WorkspaceBuilder {
                 Derivation fetch = Derivation.newBuilder().name(StorePath.sanitizeName(repo + "-"
                         + git.commit().substring(0, 12) + "-source")).system(SYSTEM).builder("builtin:fetch-git")
                         .env("url", git.url()).env("rev", git.commit()).buildInputAddressed(hasher);
-                StorePath fetchPath = addDrv(fetch);
+                StorePath fetchPath = fetch.drvPath(sd);
                 sourceDrvs.put(fetchPath, fetch);
                 sources.put(id, new PackageSource(fetch.outputPaths().get("out"), java.util.Optional.of(fetchPath),
                         gitSubdir(pkg.manifestDir())));
@@ -307,8 +313,16 @@ public final class WorkspaceBuilder {
         }
         UnitDerivationPlan plan = new UnitDerivationPlanner(g, cargo.metadata(), settings, sd, SYSTEM,
                 toolchain.identity(), ws.toString(), sources).plan(sourceDrvs);
+        // Every .drv into the store, inputs first; one validity query for all (most exist after the first plan).
+        Map<StorePath, Derivation> all = new LinkedHashMap<>(sourceDrvs);
         for (int i : plan.order()) {
-            addDrv(plan.derivations().get(i));
+            all.put(plan.drvPaths().get(i), plan.derivations().get(i));
+        }
+        Set<StorePath> valid = store.protectAll(all.keySet());
+        for (Map.Entry<StorePath, Derivation> e : all.entrySet()) {
+            if (!valid.contains(e.getKey()) && !addDrv(e.getValue()).equals(e.getKey())) {
+                throw new IllegalStateException("the .drv of " + e.getKey() + " was written under another path");
+            }
         }
         return plan;
     }

@@ -72,6 +72,14 @@ public final class LocalStore implements AutoCloseable {
         }
     }
 
+    /** {@link #protect} for many paths at once: one lock, one write of temporary roots; returns the valid ones. */
+    public java.util.Set<StorePath> protectAll(java.util.Collection<StorePath> paths) {
+        try (GcLock.Held l = gcLock.shared()) {
+            tempRoots().addAll(paths);
+            return db.validAmong(paths);
+        }
+    }
+
     public static LocalStore open(StoreHome home, Clock clock) {
         try {
             Files.createDirectories(home.realStoreDir());

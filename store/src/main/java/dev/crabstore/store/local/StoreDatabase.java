@@ -79,6 +79,24 @@ public final class StoreDatabase implements AutoCloseable {
         }
     }
 
+    /** Which of {@code paths} are valid, with one prepared statement for all of them. */
+    public synchronized java.util.Set<StorePath> validAmong(java.util.Collection<StorePath> paths) {
+        java.util.Set<StorePath> out = new java.util.HashSet<>();
+        try (PreparedStatement ps = connection.prepareStatement("SELECT 1 FROM ValidPaths WHERE path = ?")) {
+            for (StorePath p : paths) {
+                ps.setString(1, p.baseName());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        out.add(p);
+                    }
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw failure("query " + paths.size() + " paths", e);
+        }
+    }
+
     public synchronized Optional<PathInfo> query(StorePath path) {
         try (PreparedStatement ps = connection.prepareStatement(
                 "SELECT id, narHash, narSize, deriver, ca, sigs, registrationTime FROM ValidPaths WHERE path = ?")) {

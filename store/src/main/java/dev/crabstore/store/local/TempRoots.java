@@ -62,6 +62,23 @@ public final class TempRoots implements AutoCloseable {
         }
     }
 
+    /** Records many paths with one write. */
+    public synchronized void addAll(java.util.Collection<StorePath> paths) {
+        StringBuilder sb = new StringBuilder();
+        for (StorePath p : paths) {
+            if (added.add(p)) {
+                sb.append(p.baseName()).append('\n');
+            }
+        }
+        if (sb.length() > 0) {
+            try {
+                channel.write(java.nio.ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.US_ASCII)));
+            } catch (IOException e) {
+                throw new StoreIOException("cannot record temporary roots", e);
+            }
+        }
+    }
+
     /** The temporary roots of every live process; files of dead processes are deleted. */
     static Set<StorePath> readAll(StoreHome home) {
         Set<StorePath> out = new HashSet<>();
