@@ -39,6 +39,7 @@ public final class StoreDatabase implements AutoCloseable {
     public static StoreDatabase open(Path file) {
         try {
             Files.createDirectories(file.getParent());
+            SqliteNativeLibrary.useKeptCopy(file.getParent().resolveSibling("lib"));
             Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
             try (Statement s = c.createStatement()) {
                 s.execute("PRAGMA busy_timeout = 600000");
