@@ -37,6 +37,14 @@ public final class BuildCommand implements Runnable {
                     + "build-script-executed, compiler-message, build-finished).")
     String messageFormat;
 
+    @Option(names = "--check", description = "Then rebuild every unit in a fresh sandbox and compare its output with "
+            + "the store's: report each unit that is not reproducible, with the files that differ, and fail.")
+    boolean check;
+
+    @Option(names = "--rounds", paramLabel = "N", defaultValue = "1",
+            description = "With --check: rebuild each unit N times (default 1).")
+    int rounds;
+
     public BuildCommand(CliContext context) {
         this.context = context;
     }
@@ -116,9 +124,12 @@ public final class BuildCommand implements Runnable {
             }
             context.err().printf(Locale.ROOT, "    Finished `%s` profile in %.2fs: %d built, %d fresh%n", r.profile(),
                     secs, built.get(), fresh.get());
+            if (check) {
+                checkReproducible(builder, r);
+            }
             if (verbose) {
                 r.artifacts().forEach(a -> context.err().println("      Linked " + ws.relativize(a)));
-            } else if (!context.args().isEmpty() && buildPlan == null && messageFormat.equals("human")) { // a plan file's content is not fingerprinted
+            } else if (!check && !context.args().isEmpty() && buildPlan == null && messageFormat.equals("human")) { // a plan file's content is not fingerprinted
                 String summary = String.format(Locale.ROOT, "    Finished `%s` profile in {secs}s: 0 built, %d fresh%n",
                         r.profile(), built.get() + fresh.get());
                 try {
@@ -128,6 +139,40 @@ public final class BuildCommand implements Runnable {
                     context.err().println("warning: cannot record the no-op fingerprint " + fingerprint + ": " + e);
                 }
             }
+        }
+    }
+
+    /** {@code --check}: every unit rebuilt {@code rounds} times and compared; any difference fails the command. */
+    private void checkReproducible(WorkspaceBuilder builder, WorkspaceBuilder.Result r) {
+        if (rounds < 1) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--rounds must be at least 1");
+        }
+        long t0 = System.nanoTime();
+        java.util.List<dev.crabstore.store.build.Realiser.CheckResult> results = builder.check(r,
+                options.runner(context), options.jobs(), options.timeout(), rounds, new BuildListener() {
+                    @Override
+                    public void started(StorePath p, Derivation d) {
+                        String pkg = d.env().getOrDefault("crabstorePackage", d.name());
+                        context.err().println("    Checking " + pkg + " (" + d.name() + ")");
+                    }
+                });
+        int bad = 0;
+        for (dev.crabstore.store.build.Realiser.CheckResult c : results) {
+            if (c.error().isPresent()) {
+                bad++;
+                context.err().println("error: cannot check " + c.drv().name() + ": " + c.error().get());
+            } else if (!c.reproducible()) {
+                bad++;
+                context.err().println("error: " + c.drv().name() + " is not reproducible ("
+                        + c.drvPath().baseName() + "):");
+                c.differences().forEach((out, lines) -> lines.forEach(l -> context.err().println("         " + l)));
+            }
+        }
+        context.err().printf(Locale.ROOT, "     Checked %d derivations (%d round%s) in %.2fs: %s%n", results.size(), rounds,
+                rounds == 1 ? "" : "s", (System.nanoTime() - t0) / 1e9,
+                bad == 0 ? "all reproducible" : bad + " not reproducible");
+        if (bad > 0) {
+            throw new BuildFailedException(bad + " of " + results.size() + " derivations are not reproducible");
         }
     }
 }

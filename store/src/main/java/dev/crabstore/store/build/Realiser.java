@@ -220,6 +220,24 @@ public final class Realiser {
     }
 
     private void build(StorePath drvPath, Derivation drv, SortedMap<String, StorePath> outputs, StringBuilder log) {
+        produce(drvPath, drv, outputs, log, (outDirs, inputs) -> {
+            Set<StorePath> candidates = new TreeSet<>(inputs);
+            candidates.addAll(outputs.values());
+            for (Map.Entry<String, StorePath> e : outputs.entrySet()) {
+                store.registerOutput(e.getValue(), outDirs.get(e.getKey()), candidates, Optional.of(drvPath));
+            }
+        });
+    }
+
+    /** What is done with the outputs a builder produced, before its scratch space goes. */
+    @FunctionalInterface
+    private interface Finisher {
+        void finish(Map<String, Path> outDirs, Set<StorePath> inputs) throws IOException;
+    }
+
+    /** Runs the builder of {@code drv} in a fresh scratch space and sandbox, and hands its outputs to {@code then}. */
+    private void produce(StorePath drvPath, Derivation drv, SortedMap<String, StorePath> outputs, StringBuilder log,
+            Finisher then) {
         StoreDir sd = store.storeDir();
         Path scratch = store.newTempDir(drv.name());
         try {
@@ -249,15 +267,83 @@ public final class Realiser {
                     checkFixedOutput(drvPath, fixed.ca(), built);
                 }
             }
-            Set<StorePath> candidates = new TreeSet<>(inputs);
-            candidates.addAll(outputs.values());
-            for (Map.Entry<String, StorePath> e : outputs.entrySet()) {
-                store.registerOutput(e.getValue(), outDirs.get(e.getKey()), candidates, Optional.of(drvPath));
-            }
+            then.finish(outDirs, inputs);
         } catch (IOException e) {
             throw new StoreIOException("cannot prepare the build of " + drvPath.baseName(), e);
         } finally {
             Canonicaliser.deleteTree(scratch);
+        }
+    }
+
+    /**
+     * The result of rebuilding a derivation whose outputs are valid: for each output, whether the rebuild's NAR hash
+     * equals the registered one, and if not, which files differ.
+     */
+    public record CheckResult(StorePath drvPath, Derivation drv, Map<StorePath, List<String>> differences,
+            Optional<String> error) {
+        public boolean reproducible() {
+            return error.isEmpty() && differences.values().stream().allMatch(List::isEmpty);
+        }
+    }
+
+    /**
+     * Rebuilds each of {@code drvPaths} (whose outputs must be valid) {@code rounds} times in a fresh sandbox, without
+     * registering anything, and compares the outputs with the registered ones (as {@code nix-build --check}).
+     */
+    public List<CheckResult> check(Collection<StorePath> drvPaths, int rounds) {
+        ExecutorService pool = Executors.newFixedThreadPool(jobs, r -> {
+            Thread t = new Thread(r, "check");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<CompletableFuture<CheckResult>> futures = new ArrayList<>();
+            for (StorePath drvPath : drvPaths) {
+                futures.add(CompletableFuture.supplyAsync(() -> checkOne(drvPath, rounds), pool));
+            }
+            List<CheckResult> out = new ArrayList<>();
+            futures.forEach(f -> out.add(f.join()));
+            return out;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private CheckResult checkOne(StorePath drvPath, int rounds) {
+        Derivation drv = load(drvPath);
+        SortedMap<String, StorePath> outputs = drv.outputPaths();
+        Map<StorePath, List<String>> diffs = new TreeMap<>();
+        try {
+            for (StorePath out : outputs.values()) {
+                if (!store.protect(out)) {
+                    return new CheckResult(drvPath, drv, diffs, Optional.of("output " + store.storeDir().print(out)
+                            + " is not valid: build it before checking it"));
+                }
+            }
+            listener.started(drvPath, drv);
+            for (int round = 0; round < rounds; round++) {
+                StringBuilder log = new StringBuilder();
+                produce(drvPath, drv, outputs, log, (outDirs, inputs) -> {
+                    for (Map.Entry<String, StorePath> e : outputs.entrySet()) {
+                        Path rebuilt = outDirs.get(e.getKey());
+                        Canonicaliser.canonicalise(rebuilt);
+                        dev.crabstore.core.hash.Hash want = store.query(e.getValue()).orElseThrow().narHash();
+                        dev.crabstore.core.hash.Hash got = NarDumper.digest(rebuilt).narHash();
+                        if (!want.equals(got)) {
+                            List<String> d = new ArrayList<>(TreeDiff.between(store.realPath(e.getValue()), rebuilt));
+                            if (d.isEmpty()) {
+                                d.add("NAR hash " + want + " vs " + got + " (file metadata differs)");
+                            }
+                            diffs.merge(e.getValue(), d, (a, b) -> a.isEmpty() ? b : a);
+                        } else {
+                            diffs.putIfAbsent(e.getValue(), List.of());
+                        }
+                    }
+                });
+            }
+            return new CheckResult(drvPath, drv, diffs, Optional.empty());
+        } catch (CrabstoreException e) {
+            return new CheckResult(drvPath, drv, diffs, Optional.of(e.getMessage()));
         }
     }
 

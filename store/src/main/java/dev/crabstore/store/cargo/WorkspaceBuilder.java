@@ -191,11 +191,7 @@ public final class WorkspaceBuilder {
         for (int r : cargo.unitGraph().roots()) {
             roots.add(plan.drvPaths().get(r));
         }
-        Realiser realiser = new Realiser(store, runner, List.of(new FetchUrlBuiltin(new VerifiedDownloader(
-                Duration.ofSeconds(60))), new UnpackCrateBuiltin(), new FetchGitBuiltin(), new RustcBuiltin(toolchain.id()),
-                new BuildScriptRunBuiltin(toolchain.id())),
-                List.of(Mount.readOnly(toolchain.sysroot(), "/crabstore/toolchain")), jobs, keepGoing, timeout,
-                listener);
+        Realiser realiser = realiser(toolchain, runner, jobs, keepGoing, timeout, listener);
         Map<StorePath, Realiser.Outcome> outcomes = realiser.realise(roots);
         boolean ok = outcomes.values().stream().allMatch(Realiser.Outcome::succeeded);
         List<Path> artifacts = ok ? linkArtifacts(ws, cargo, plan) : List.of();
@@ -252,6 +248,32 @@ public final class WorkspaceBuilder {
             }
         }
         return in;
+    }
+
+    private Realiser realiser(RustToolchain toolchain, CommandRunner runner, int jobs, boolean keepGoing,
+            Duration timeout, BuildListener listener) {
+        return new Realiser(store, runner, List.of(new FetchUrlBuiltin(new VerifiedDownloader(Duration.ofSeconds(60))),
+                new UnpackCrateBuiltin(), new FetchGitBuiltin(), new RustcBuiltin(toolchain.id()),
+                new BuildScriptRunBuiltin(toolchain.id())),
+                List.of(Mount.readOnly(toolchain.sysroot(), "/crabstore/toolchain")), jobs, keepGoing, timeout, listener);
+    }
+
+    /**
+     * {@code build --check}: rebuilds every derivation of a successful build (except fixed-output downloads, which are
+     * checked by their hash) {@code rounds} times and compares the outputs with the store's.
+     */
+    public List<Realiser.CheckResult> check(Result built, CommandRunner runner, int jobs, Duration timeout, int rounds,
+            BuildListener listener) {
+        List<StorePath> drvs = new ArrayList<>();
+        built.plan().byPath().forEach((p, d) -> {
+            boolean fixed = d.outputs().values().stream().anyMatch(o -> o instanceof dev.crabstore.core.drv
+                    .DerivationOutput.Fixed);
+            if (!fixed) {
+                drvs.add(p);
+            }
+        });
+        java.util.Collections.sort(drvs);
+        return realiser(built.planned().toolchain(), runner, jobs, false, timeout, listener).check(drvs, rounds);
     }
 
     /** Sources into the store and one derivation per unit, every .drv written to the store. */

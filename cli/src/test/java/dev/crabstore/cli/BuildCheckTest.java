@@ -1,0 +1,66 @@
+package dev.crabstore.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.crabstore.testkit.Corpus;
+import dev.crabstore.testkit.Tools;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code build --check}: every unit rebuilt and compared with the store. */
+class BuildCheckTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void theExampleIsReproducible() throws Exception {
+        Tools.require("bwrap");
+        Tools.require("cargo");
+        Path ws = dir.resolve("ws");
+        BuildCommandTest.copyTree(Corpus.repoRoot().resolve("examples/hello-workspace"), ws);
+        CliRun r = CliRun.run(new byte[0], CliRun.envWithHome(dir.resolve("home")), "build", "--dir", ws.toString(),
+                "--offline", "--check", "--rounds", "2").assertOk();
+        assertTrue(r.stderr().contains("Checked 5 derivations (2 rounds)") && r.stderr().contains("all reproducible"),
+                r.stderr());
+    }
+
+    /**
+     * A build script that writes the time into OUT_DIR: its run differs. The lib that includes the file is rebuilt from
+     * the registered run output, as Nix checks a derivation against its inputs, so it is reproducible.
+     */
+    @Test
+    void aBuildScriptThatWritesTheTimeIsReported() throws Exception {
+        Tools.require("bwrap");
+        Tools.require("cargo");
+        Path ws = dir.resolve("clock");
+        Files.createDirectories(ws.resolve("src"));
+        Files.writeString(ws.resolve("Cargo.toml"), """
+                [package]
+                name = "clock"
+                version = "0.1.0"
+                edition = "2021"
+                """);
+        Files.writeString(ws.resolve("build.rs"), """
+                use std::time::{SystemTime, UNIX_EPOCH};
+                fn main() {
+                    let t = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
+                    let out = std::env::var("OUT_DIR").unwrap();
+                    std::fs::write(format!("{out}/stamp.txt"), t.to_string()).unwrap();
+                }
+                """);
+        Files.writeString(ws.resolve("src/lib.rs"), """
+                pub const STAMP: &str = include_str!(concat!(env!("OUT_DIR"), "/stamp.txt"));
+                """);
+        CliRun r = CliRun.run(new byte[0], CliRun.envWithHome(dir.resolve("home")), "build", "--dir", ws.toString(),
+                "--offline", "--check");
+        assertEquals(1, r.exitCode(), r.stderr());
+        assertTrue(r.stderr().contains("error: clock-0.1.0-build-script-run is not reproducible"), r.stderr());
+        assertTrue(r.stderr().contains("differs: out/stamp.txt (file, 19 → 19 bytes)"), r.stderr());
+        assertTrue(!r.stderr().contains("error: clock-0.1.0 is not reproducible"), r.stderr());
+        assertTrue(r.stderr().contains("Checked 3 derivations (1 round)") && r.stderr().contains("1 not reproducible"),
+                r.stderr());
+    }
+}
