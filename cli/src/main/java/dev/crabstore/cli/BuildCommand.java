@@ -45,6 +45,14 @@ public final class BuildCommand implements Runnable {
             description = "With --check: rebuild each unit N times (default 1).")
     int rounds;
 
+    @Option(names = "--push", paramLabel = "URL", description = "Then upload what the build produced (the closure "
+            + "of the requested artifacts) to this binary cache, signed with --sign.")
+    String push;
+
+    @Option(names = "--sign", paramLabel = "KEYFILE", description = "With --push: sign the narinfos with this secret "
+            + "key file (default: the config's secret-key-files).")
+    Path signKey;
+
     public BuildCommand(CliContext context) {
         this.context = context;
     }
@@ -64,6 +72,8 @@ public final class BuildCommand implements Runnable {
         Path buildPlan = cargo.buildPlan();
         AtomicInteger built = new AtomicInteger();
         AtomicInteger fresh = new AtomicInteger();
+        AtomicInteger substituted = new AtomicInteger();
+        java.util.concurrent.atomic.AtomicLong fetchedBytes = new java.util.concurrent.atomic.AtomicLong();
         java.util.Set<String> compiling = java.util.concurrent.ConcurrentHashMap.newKeySet();
         ProgressBar bar = new ProgressBar(context.err(), context.env());
         BuildListener listener = new BuildListener() {
@@ -94,6 +104,22 @@ public final class BuildCommand implements Runnable {
             }
 
             @Override
+            public void substituted(StorePath p, Derivation d, String from, long narBytes) {
+                substituted.incrementAndGet();
+                fetchedBytes.addAndGet(narBytes);
+                String pkg = d.env().getOrDefault("crabstorePackage", d.name());
+                if (d.builder().equals("builtin:rustc") || verbose) {
+                    bar.println(" Substituted " + pkg + (verbose ? " (" + p.baseName() + ") from " + from : ""));
+                }
+                bar.finished(p.name());
+            }
+
+            @Override
+            public void substitutionFailed(StorePath p, Derivation d, String reason) {
+                bar.println("warning: cannot substitute " + d.name() + ", building it: " + reason);
+            }
+
+            @Override
             public void failed(StorePath p, Derivation d, String message) {
                 if (!message.startsWith("dependency ") && !message.startsWith("not built")) {
                     bar.println(Ansi.forStderr("error: " + message));
@@ -103,6 +129,8 @@ public final class BuildCommand implements Runnable {
         };
         try (LocalStore store = options.openStore(context)) {
             WorkspaceBuilder builder = new WorkspaceBuilder(store, context.env());
+            dev.crabstore.store.cache.Substituters caches = options.substituters(context, store, ws);
+            builder.substituteFrom(caches);
             JsonMessages[] json = new JsonMessages[1];
             WorkspaceBuilder.Result r = builder.build(ws, cargo.selection(), buildPlan, options.runner(context),
                     options.jobs(), options.keepGoing, options.timeout(), planned -> {
@@ -122,8 +150,16 @@ public final class BuildCommand implements Runnable {
                 throw new BuildFailedException("build failed after " + String.format(Locale.ROOT, "%.2f", secs)
                         + "s (" + built.get() + " units built)");
             }
-            context.err().printf(Locale.ROOT, "    Finished `%s` profile in %.2fs: %d built, %d fresh%n", r.profile(),
-                    secs, built.get(), fresh.get());
+            if (caches != null) {
+                caches.close();
+            }
+            context.err().printf(Locale.ROOT, "    Finished `%s` profile in %.2fs: %d built, %s%d fresh%n", r.profile(),
+                    secs, built.get(), substituted.get() == 0 ? "" : String.format(Locale.ROOT,
+                            "%d substituted (%.1f MiB), ", substituted.get(), fetchedBytes.get() / 1048576.0),
+                    fresh.get());
+            if (push != null) {
+                pushOutputs(store, r);
+            }
             if (check) {
                 checkReproducible(builder, r);
             }
@@ -173,6 +209,41 @@ public final class BuildCommand implements Runnable {
                 bad == 0 ? "all reproducible" : bad + " not reproducible");
         if (bad > 0) {
             throw new BuildFailedException(bad + " of " + results.size() + " derivations are not reproducible");
+        }
+    }
+
+    /** {@code --push}: the closure of the requested units' outputs into a binary cache, signed. */
+    private void pushOutputs(LocalStore store, WorkspaceBuilder.Result r) {
+        java.util.Set<StorePath> roots = new java.util.TreeSet<>();
+        for (int i : r.planned().cargo().unitGraph().roots()) {
+            roots.add(r.plan().outputs().get(i));
+        }
+        java.util.Optional<dev.crabstore.core.sign.SecretKey> key = java.util.Optional.empty();
+        Path keyFile = signKey;
+        if (keyFile == null) {
+            java.util.List<String> files = dev.crabstore.store.config.CrabstoreConfig.load(context.env(),
+                    cargo.workspace()).secretKeyFiles();
+            keyFile = files.isEmpty() ? null : Path.of(files.get(0));
+        }
+        if (keyFile != null) {
+            try {
+                key = java.util.Optional.of(dev.crabstore.core.sign.SecretKey.parse(
+                        java.nio.file.Files.readString(keyFile).strip()));
+            } catch (java.io.IOException e) {
+                throw new dev.crabstore.store.StoreIOException("cannot read the secret key file " + keyFile, e);
+            }
+        }
+        try (dev.crabstore.store.cache.transport.CacheTransport t = dev.crabstore.store.cache.CacheUrls.open(push,
+                java.time.Duration.ofSeconds(60), context.env())) {
+            java.util.List<StorePath> up = new dev.crabstore.store.cache.BinaryCache(t, store.storeDir()).upload(store,
+                    roots, key, dev.crabstore.store.cache.Compression.parse("zstd"));
+            context.err().printf(Locale.ROOT, "      Pushed %d paths to %s%s%n", up.size(), push,
+                    key.isPresent() ? "" : " (unsigned)");
+        } catch (Exception e) {
+            if (e instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new dev.crabstore.store.StoreIOException("cannot push to " + push + ": " + e.getMessage());
         }
     }
 }

@@ -53,10 +53,6 @@ public final class CopyCommand implements Runnable {
             description = "NAR compression for uploads: zstd (default), xz, bzip2, gzip or none.")
     String compression;
 
-    @Option(names = "--trusted-public-keys", paramLabel = "KEYS",
-            description = "Space-separated public keys to trust for --from (default: $CRABSTORE_TRUSTED_PUBLIC_KEYS).")
-    String trustedKeys;
-
     @Option(names = "--all", description = "With --to: every valid path of the local store.")
     boolean all;
 
@@ -89,7 +85,7 @@ public final class CopyCommand implements Runnable {
                     context.err().println(up.size() + " paths uploaded to " + cache.describe()
                             + " (the rest of the closure was there already)");
                 } else {
-                    String keys = trustedKeys != null ? trustedKeys
+                    String keys = options.trustedKeysOption != null ? options.trustedKeysOption
                             : context.env().getOrDefault("CRABSTORE_TRUSTED_PUBLIC_KEYS", "");
                     TrustedKeys trusted = TrustedKeys.parse(keys);
                     for (StorePath p : wanted) {

@@ -57,8 +57,22 @@ public final class RealiseCommand implements Runnable {
                         public void failed(StorePath p, Derivation drv, String message) {
                             context.err().println("error: " + message);
                         }
+                        @Override
+                        public void substituted(StorePath p, Derivation drv, String from, long bytes) {
+                            context.err().println("copying outputs of '" + sd.print(p) + "' from '" + from + "'...");
+                        }
+
+                        @Override
+                        public void substitutionFailed(StorePath p, Derivation drv, String reason) {
+                            context.err().println("warning: cannot substitute '" + sd.print(p) + "': " + reason);
+                        }
                     });
+            dev.crabstore.store.cache.Substituters caches = options.substituters(context, store, null);
+            realiser.substituteFrom(caches);
             Map<StorePath, Realiser.Outcome> outcomes = realiser.realise(paths);
+            if (caches != null) {
+                caches.close();
+            }
             int failed = 0;
             for (Realiser.Outcome o : outcomes.values()) {
                 if (o.succeeded()) {

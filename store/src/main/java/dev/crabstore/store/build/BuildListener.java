@@ -17,6 +17,12 @@ public interface BuildListener {
 
     BuildListener NONE = new BuildListener() {};
 
+    /** The outputs of {@code drvPath} were fetched from the binary cache {@code from} ({@code narBytes} in all). */
+    default void substituted(StorePath drvPath, Derivation drv, String from, long narBytes) {}
+
+    /** No cache could deliver the outputs of {@code drvPath} after all; it is built instead. */
+    default void substitutionFailed(StorePath drvPath, Derivation drv, String reason) {}
+
     /** Both listeners, {@code a} first. */
     static BuildListener both(BuildListener a, BuildListener b) {
         return new BuildListener() {
@@ -42,6 +48,18 @@ public interface BuildListener {
             public void failed(StorePath drvPath, Derivation drv, String message) {
                 a.failed(drvPath, drv, message);
                 b.failed(drvPath, drv, message);
+            }
+
+            @Override
+            public void substituted(StorePath drvPath, Derivation drv, String from, long narBytes) {
+                a.substituted(drvPath, drv, from, narBytes);
+                b.substituted(drvPath, drv, from, narBytes);
+            }
+
+            @Override
+            public void substitutionFailed(StorePath drvPath, Derivation drv, String reason) {
+                a.substitutionFailed(drvPath, drv, reason);
+                b.substitutionFailed(drvPath, drv, reason);
             }
         };
     }

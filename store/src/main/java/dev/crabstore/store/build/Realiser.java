@@ -59,6 +59,7 @@ public final class Realiser {
     private final BuildListener listener;
     private final Duration timeout;
     private final Map<StorePath, Derivation> loaded = new ConcurrentHashMap<>();
+    private dev.crabstore.store.cache.Substituters substituters;
 
     public Realiser(LocalStore store, CommandRunner runner, Collection<Builtin> builtins, List<Mount> extraMounts,
             int jobs, boolean keepGoing, Duration timeout, BuildListener listener) {
@@ -73,6 +74,12 @@ public final class Realiser {
         this.listener = listener;
     }
 
+    /** Fetch outputs from these binary caches instead of building them, when they have them. */
+    public Realiser substituteFrom(dev.crabstore.store.cache.Substituters caches) {
+        this.substituters = caches;
+        return this;
+    }
+
     /** What became of one derivation. */
     public record Outcome(StorePath drvPath, Map<String, StorePath> outputs, Optional<String> error) {
         public boolean succeeded() {
@@ -85,7 +92,8 @@ public final class Realiser {
      * scheduling of new builds; either way, the outcome of every requested derivation is returned.
      */
     public Map<StorePath, Outcome> realise(Collection<StorePath> drvPaths) {
-        List<StorePath> order = closureInDependencyOrder(drvPaths);
+        Set<StorePath> substitutable = substitutable(drvPaths);
+        List<StorePath> order = closureInDependencyOrder(drvPaths, substitutable);
         ExecutorService pool = Executors.newFixedThreadPool(jobs, r -> {
             Thread t = new Thread(r, "build");
             t.setDaemon(true);
@@ -111,7 +119,7 @@ public final class Realiser {
                             if (stop.get()) {
                                 return new Outcome(drvPath, Map.of(), Optional.of("not built: an earlier build failed"));
                             }
-                            Outcome o = buildOne(drvPath, drv);
+                            Outcome o = buildOne(drvPath, drv, substitutable.contains(drvPath));
                             if (!o.succeeded() && !keepGoing) {
                                 stop.set(true);
                             }
@@ -146,17 +154,61 @@ public final class Realiser {
         });
     }
 
-    private List<StorePath> closureInDependencyOrder(Collection<StorePath> roots) {
+    /**
+     * The derivations of the closure that will be substituted rather than built: asked top-down, a level at a time
+     * with the queries of a level in parallel, so that the inputs of a substitutable derivation are not even asked
+     * about (a fully cached build fetches its roots' closures and builds nothing).
+     */
+    private Set<StorePath> substitutable(Collection<StorePath> roots) {
+        Set<StorePath> out = new java.util.HashSet<>();
+        if (substituters == null || substituters.isEmpty()) {
+            return out;
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(8, r -> {
+            Thread t = new Thread(r, "narinfo");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            Set<StorePath> seen = new java.util.HashSet<>();
+            List<StorePath> level = new ArrayList<>(roots);
+            while (!level.isEmpty()) {
+                Map<StorePath, CompletableFuture<Boolean>> answers = new LinkedHashMap<>();
+                for (StorePath p : level) {
+                    if (seen.add(p) && !allOutputsValid(load(p))) {
+                        Derivation d = load(p);
+                        answers.put(p, CompletableFuture.supplyAsync(() -> d.outputPaths().values().stream()
+                                .allMatch(o -> store.protect(o) || substituters.has(o)), pool));
+                    }
+                }
+                List<StorePath> next = new ArrayList<>();
+                answers.forEach((p, f) -> {
+                    if (f.join()) {
+                        out.add(p);
+                    } else {
+                        next.addAll(load(p).inputDrvs().keySet());
+                    }
+                });
+                level = next;
+            }
+            return out;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private List<StorePath> closureInDependencyOrder(Collection<StorePath> roots, Set<StorePath> substitutable) {
         List<StorePath> order = new ArrayList<>();
         Set<StorePath> done = new TreeSet<>();
         Set<StorePath> visiting = new TreeSet<>();
         for (StorePath r : roots) {
-            visit(r, done, visiting, order);
+            visit(r, done, visiting, order, substitutable);
         }
         return order;
     }
 
-    private void visit(StorePath p, Set<StorePath> done, Set<StorePath> visiting, List<StorePath> order) {
+    private void visit(StorePath p, Set<StorePath> done, Set<StorePath> visiting, List<StorePath> order,
+            Set<StorePath> substitutable) {
         if (done.contains(p)) {
             return;
         }
@@ -164,9 +216,9 @@ public final class Realiser {
             throw new CrabstoreException("derivation cycle through " + p);
         }
         // A derivation whose outputs are all valid needs none of its inputs: its subgraph is not even read.
-        if (!allOutputsValid(load(p))) {
+        if (!allOutputsValid(load(p)) && !substitutable.contains(p)) {
             for (StorePath in : load(p).inputDrvs().keySet()) {
-                visit(in, done, visiting, order);
+                visit(in, done, visiting, order, substitutable);
             }
         }
         visiting.remove(p);
@@ -179,7 +231,7 @@ public final class Realiser {
         return outputs.size() == drv.outputs().size() && outputs.values().stream().allMatch(store::protect);
     }
 
-    private Outcome buildOne(StorePath drvPath, Derivation drv) {
+    private Outcome buildOne(StorePath drvPath, Derivation drv, boolean substitute) {
         SortedMap<String, StorePath> outputs = drv.outputPaths();
         if (outputs.size() != drv.outputs().size()) {
             return failed(drvPath, drv, "derivation " + drvPath.baseName()
@@ -188,6 +240,23 @@ public final class Realiser {
         if (outputs.values().stream().allMatch(store::protect)) {
             listener.fresh(drvPath, drv);
             return new Outcome(drvPath, outputs, Optional.empty());
+        }
+        if (substitute) {
+            // Before taking the output locks: fetching takes each path's lock itself (and those of its references).
+            try {
+                Optional<Outcome> fetched = trySubstitute(drvPath, drv, outputs);
+                if (fetched.isPresent()) {
+                    return fetched.get();
+                }
+            } catch (CrabstoreException e) {
+                listener.substitutionFailed(drvPath, drv, e.getMessage());
+            }
+            // Its inputs were not scheduled (it was to be fetched): realise them now, then build it.
+            for (Outcome o : realise(drv.inputDrvs().keySet()).values()) {
+                if (!o.succeeded()) {
+                    return failed(drvPath, drv, "dependency " + o.drvPath().baseName() + " failed");
+                }
+            }
         }
         List<PathLocks.PathLock> held = new ArrayList<>();
         try {
@@ -212,6 +281,27 @@ public final class Realiser {
                 l.close();
             }
         }
+    }
+
+    /** Every output fetched from the caches, or empty (and the listener told why) when one could not be. */
+    private Optional<Outcome> trySubstitute(StorePath drvPath, Derivation drv, SortedMap<String, StorePath> outputs) {
+        long bytes = 0;
+        String from = null;
+        for (StorePath out : outputs.values()) {
+            if (store.protect(out)) {
+                continue;
+            }
+            dev.crabstore.store.cache.Substituters.Result r = substituters.substitute(store, out);
+            if (!r.substituted()) {
+                listener.substitutionFailed(drvPath, drv, r.failures().isEmpty()
+                        ? "no substituter has " + store.storeDir().print(out) : String.join("; ", r.failures()));
+                return Optional.empty();
+            }
+            bytes += r.narBytes();
+            from = r.from().get();
+        }
+        listener.substituted(drvPath, drv, from == null ? "" : from, bytes);
+        return Optional.of(new Outcome(drvPath, outputs, Optional.empty()));
     }
 
     private Outcome failed(StorePath drvPath, Derivation drv, String message) {

@@ -56,10 +56,17 @@ public final class WorkspaceBuilder {
 
     private final LocalStore store;
     private final Map<String, String> env;
+    private dev.crabstore.store.cache.Substituters substituters;
 
     public WorkspaceBuilder(LocalStore store, Map<String, String> env) {
         this.store = store;
         this.env = env;
+    }
+
+    /** Units whose outputs these caches have are fetched, not built. */
+    public WorkspaceBuilder substituteFrom(dev.crabstore.store.cache.Substituters caches) {
+        this.substituters = caches;
+        return this;
     }
 
     /** What was built, where its artifacts are, and the profile of the requested units (as cargo names it). */
@@ -255,7 +262,8 @@ public final class WorkspaceBuilder {
         return new Realiser(store, runner, List.of(new FetchUrlBuiltin(new VerifiedDownloader(Duration.ofSeconds(60))),
                 new UnpackCrateBuiltin(), new FetchGitBuiltin(), new RustcBuiltin(toolchain.id()),
                 new BuildScriptRunBuiltin(toolchain.id())),
-                List.of(Mount.readOnly(toolchain.sysroot(), "/crabstore/toolchain")), jobs, keepGoing, timeout, listener);
+                List.of(Mount.readOnly(toolchain.sysroot(), "/crabstore/toolchain")), jobs, keepGoing, timeout, listener)
+                .substituteFrom(substituters);
     }
 
     /**
