@@ -103,6 +103,11 @@ public final class LocalStore implements AutoCloseable {
         return db.query(p);
     }
 
+    /** The valid path with this hash part, if any. */
+    public Optional<StorePath> queryPathFromHashPart(String hashPart) {
+        return db.queryPathFromHashPart(hashPart);
+    }
+
     public StoreDatabase database() {
         return db;
     }

@@ -121,6 +121,22 @@ public final class StoreDatabase implements AutoCloseable {
         return refs;
     }
 
+    /** The valid path whose hash part is {@code hashPart}, as Nix's queryPathFromHashPart (one indexed lookup). */
+    public synchronized Optional<StorePath> queryPathFromHashPart(String hashPart) {
+        try (PreparedStatement ps = connection.prepareStatement(
+                "SELECT path FROM ValidPaths WHERE path >= ? ORDER BY path LIMIT 1")) {
+            ps.setString(1, hashPart);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next() && rs.getString(1).startsWith(hashPart + "-")) {
+                    return Optional.of(StorePath.parseBaseName(rs.getString(1)));
+                }
+                return Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw failure("query the path with hash part " + hashPart, e);
+        }
+    }
+
     /** Paths that refer to {@code path} (not counting itself). */
     public synchronized SortedSet<StorePath> referrers(StorePath path) {
         SortedSet<StorePath> out = new TreeSet<>();

@@ -1,0 +1,158 @@
+package dev.crabstore.store.serve;
+
+import dev.crabstore.core.cache.NarInfo;
+import dev.crabstore.core.cache.NixCacheInfo;
+import dev.crabstore.core.path.StorePath;
+import dev.crabstore.core.sign.SecretKey;
+import dev.crabstore.core.store.PathInfo;
+import dev.crabstore.store.cache.Compression;
+import dev.crabstore.store.local.LocalStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * What {@code crabstore serve} serves: the upload area first, then the local store.
+ *
+ * <ul>
+ *   <li>{@code nix-cache-info}: a pushed one if there is one (it must name this store dir), else
+ *       {@code StoreDir}, {@code WantMassQuery: 1}, {@code Priority: 30}.</li>
+ *   <li>{@code <hashPart>.narinfo}: a pushed narinfo as it was pushed (signed by whoever pushed it); else, for a
+ *       valid path of the local store, a narinfo made from its database row, with the store's own signatures plus
+ *       the server's (when it has a key), pointing at a NAR from the {@link NarCache}.</li>
+ *   <li>{@code nar/<name>}: a pushed NAR, else a NAR of the NAR cache, else (for the name
+ *       {@code <hashPart>-<NarHash>.nar}) the uncompressed NAR of a valid path dumped while it is sent.</li>
+ * </ul>
+ */
+public final class CacheContents {
+    public static final int PRIORITY = 30;
+
+    private final LocalStore store;
+    private final NarCache nars;
+    private final PushArea pushed;
+    private final Optional<SecretKey> key;
+    private final Compression compression;
+
+    public CacheContents(LocalStore store, NarCache nars, PushArea pushed, Optional<SecretKey> key,
+            Compression compression) {
+        this.store = store;
+        this.nars = nars;
+        this.pushed = pushed;
+        this.key = key;
+        this.compression = compression;
+    }
+
+    /**
+     * The contents for {@code store}, with the server's state under {@code <store home>/var/serve/}:
+     * {@code nar-cache/} (the {@link NarCache}), {@code pushed/} (the {@link PushArea}) and {@code tmp/} (their
+     * temporary files, on the same file system for atomic renames; leftovers older than an hour are deleted).
+     */
+    public static CacheContents forStore(LocalStore store, Optional<SecretKey> key, Compression compression) {
+        Path dir = store.home().root().resolve("var/serve");
+        Path tmp = dir.resolve("tmp");
+        NarCache nars = new NarCache(store, dir.resolve("nar-cache"), tmp);
+        PushArea pushed = new PushArea(dir.resolve("pushed"), tmp, store.storeDir());
+        deleteOldTempFiles(tmp);
+        return new CacheContents(store, nars, pushed, key, compression);
+    }
+
+    private static void deleteOldTempFiles(Path tmp) {
+        Instant cutoff = Instant.now().minus(Duration.ofHours(1));
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(tmp, "*.tmp")) {
+            for (Path p : ds) {
+                try {
+                    if (Files.getLastModifiedTime(p).toInstant().isBefore(cutoff)) {
+                        Files.deleteIfExists(p);
+                    }
+                } catch (IOException ignored) {
+                    // another server's file, gone already
+                }
+            }
+        } catch (IOException ignored) {
+            // best effort
+        }
+    }
+
+    public PushArea pushArea() {
+        return pushed;
+    }
+
+    /**
+     * The file {@code f}, or empty when the cache does not have it. With {@code head}, a local narinfo is not
+     * prepared (its NAR may not be compressed yet): the resource only says it exists, with length -1.
+     */
+    public Optional<Resource> get(CacheFile f, boolean head) throws IOException {
+        Optional<Resource> up = pushed.find(f);
+        if (up.isPresent()) {
+            return up;
+        }
+        return switch (f.kind()) {
+            case CACHE_INFO -> Optional.of(Resource.text(NixCacheInfo.of(store.storeDir().path(), true, PRIORITY)
+                    .render(), f.kind().contentType()));
+            case NARINFO -> localNarInfo(f.hashPart(), head);
+            case NAR -> localNar(f.narName());
+        };
+    }
+
+    private Optional<Resource> localNarInfo(String hashPart, boolean head) {
+        Optional<StorePath> p = store.queryPathFromHashPart(hashPart);
+        if (p.isEmpty()) {
+            return Optional.empty();
+        }
+        if (head) {
+            return Optional.of(Resource.streamed(-1, CacheFile.Kind.NARINFO.contentType(), out -> {
+                throw new IllegalStateException("a HEAD answer has no body");
+            }));
+        }
+        Optional<PathInfo> info = store.query(p.get());
+        if (info.isEmpty()) {
+            // Collected since the lookup.
+            return Optional.empty();
+        }
+        return Optional.of(Resource.text(narInfo(info.get()).render(store.storeDir()),
+                CacheFile.Kind.NARINFO.contentType()));
+    }
+
+    /** The narinfo served for a valid local path (its NAR compressed first if need be). */
+    public NarInfo narInfo(PathInfo info) {
+        NarCache.Entry e = nars.prepare(info, compression);
+        NarInfo n = new NarInfo(info.withRegistrationTime(0), e.url(), compression.nixName(),
+                Optional.of(e.fileHash()), OptionalLong.of(e.fileSize()), Optional.empty());
+        return key.isPresent() ? n.sign(key.get(), store.storeDir()) : n;
+    }
+
+    private Optional<Resource> localNar(String name) throws IOException {
+        Optional<Resource> cached = nars.file(name);
+        if (cached.isPresent()) {
+            return cached;
+        }
+        // <hashPart>-<NarHash nix32>.nar: the path's NAR, dumped now.
+        int dash = StorePath.HASH_PART_LENGTH;
+        String suffix = Compression.NONE.extension();
+        if (name.length() != dash + 1 + 52 + suffix.length() || name.charAt(dash) != '-' || !name.endsWith(suffix)) {
+            return Optional.empty();
+        }
+        String hashPart = name.substring(0, dash);
+        if (!CacheFile.isHashPart(hashPart)) {
+            return Optional.empty();
+        }
+        Optional<PathInfo> info = store.queryPathFromHashPart(hashPart).flatMap(store::query);
+        if (info.isEmpty() || !NarCache.liveUrl(info.get()).equals("nar/" + name)) {
+            return Optional.empty();
+        }
+        PathInfo i = info.get();
+        return Optional.of(Resource.streamed(i.narSize(), CacheFile.Kind.NAR.contentType(),
+                out -> store.dumpPath(i.path(), out)));
+    }
+
+    /** Stores an upload; see {@link PushArea#store}. */
+    public void put(CacheFile f, InputStream body, long declaredLength) throws IOException {
+        pushed.store(f, body, declaredLength);
+    }
+}
