@@ -14,6 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -38,6 +40,17 @@ public final class CacheContents {
     private final PushArea pushed;
     private final Optional<SecretKey> key;
     private final Compression compression;
+    /**
+     * Rendered (and signed) narinfos of local paths by base name. A valid path's row does not change and Ed25519
+     * signatures are deterministic, so the text stays right while the path is valid and its NAR file exists, which
+     * each request checks; signing costs more than everything else a request does.
+     */
+    private final Map<String, Rendered> rendered = new ConcurrentHashMap<>();
+
+    private record Rendered(String text, String url) {}
+
+    /** Bound on {@link #rendered}; past it the map starts over. */
+    static final int MAX_RENDERED = 100_000;
 
     public CacheContents(LocalStore store, NarCache nars, PushArea pushed, Optional<SecretKey> key,
             Compression compression) {
@@ -110,13 +123,21 @@ public final class CacheContents {
                 throw new IllegalStateException("a HEAD answer has no body");
             }));
         }
-        Optional<PathInfo> info = store.query(p.get());
-        if (info.isEmpty()) {
-            // Collected since the lookup.
-            return Optional.empty();
+        Rendered r = rendered.get(p.get().baseName());
+        if (r == null || !nars.exists(r.url())) {
+            Optional<PathInfo> info = store.query(p.get());
+            if (info.isEmpty()) {
+                // Collected since the lookup.
+                return Optional.empty();
+            }
+            NarInfo n = narInfo(info.get());
+            r = new Rendered(n.render(store.storeDir()), n.url());
+            if (rendered.size() >= MAX_RENDERED) {
+                rendered.clear();
+            }
+            rendered.put(p.get().baseName(), r);
         }
-        return Optional.of(Resource.text(narInfo(info.get()).render(store.storeDir()),
-                CacheFile.Kind.NARINFO.contentType()));
+        return Optional.of(Resource.text(r.text(), CacheFile.Kind.NARINFO.contentType()));
     }
 
     /** The narinfo served for a valid local path (its NAR compressed first if need be). */

@@ -167,6 +167,12 @@ public final class NarCache {
         }
     }
 
+    /** Whether the NAR file a URL of {@link #prepare} names is still there (live URLs always are). */
+    boolean exists(String url) {
+        String name = url.substring("nar/".length());
+        return name.endsWith(Compression.NONE.extension()) || Files.isRegularFile(narDir.resolve(name));
+    }
+
     /** A NAR file this cache made, by its name below {@code nar/}. */
     public Optional<Resource> file(String narName) throws IOException {
         return Resource.file(narDir.resolve(narName), CacheFile.Kind.NAR.contentType());
