@@ -41,13 +41,13 @@ public final class CacheContents {
     private final Optional<SecretKey> key;
     private final Compression compression;
     /**
-     * Rendered (and signed) narinfos of local paths by base name. A valid path's row does not change and Ed25519
-     * signatures are deterministic, so the text stays right while the path is valid and its NAR file exists, which
-     * each request checks; signing costs more than everything else a request does.
+     * Rendered (and signed) narinfos of local paths by base name, with the database row they were made from.
+     * Ed25519 signatures are deterministic, so the text stays right while the row is the same and the NAR file
+     * exists, which each request checks; signing costs more than everything else a request does.
      */
     private final Map<String, Rendered> rendered = new ConcurrentHashMap<>();
 
-    private record Rendered(String text, String url) {}
+    private record Rendered(PathInfo info, String text, String url) {}
 
     /** Bound on {@link #rendered}; past it the map starts over. */
     static final int MAX_RENDERED = 100_000;
@@ -123,15 +123,15 @@ public final class CacheContents {
                 throw new IllegalStateException("a HEAD answer has no body");
             }));
         }
+        Optional<PathInfo> info = store.query(p.get());
+        if (info.isEmpty()) {
+            // Collected since the lookup.
+            return Optional.empty();
+        }
         Rendered r = rendered.get(p.get().baseName());
-        if (r == null || !nars.exists(r.url())) {
-            Optional<PathInfo> info = store.query(p.get());
-            if (info.isEmpty()) {
-                // Collected since the lookup.
-                return Optional.empty();
-            }
+        if (r == null || !r.info().equals(info.get()) || !nars.exists(r.url())) {
             NarInfo n = narInfo(info.get());
-            r = new Rendered(n.render(store.storeDir()), n.url());
+            r = new Rendered(info.get(), n.render(store.storeDir()), n.url());
             if (rendered.size() >= MAX_RENDERED) {
                 rendered.clear();
             }
