@@ -143,6 +143,12 @@ class CacheServerTest {
         try (Stream<Path> files = Files.list(dir.resolve("server/var/serve/nar-cache/nar"))) {
             assertEquals(1, files.count());
         }
+        // The NAR cache may be deleted at any time: the next narinfo request makes the NAR again.
+        Path narFile = dir.resolve("server/var/serve/nar-cache/" + info.url());
+        Files.delete(narFile);
+        assertEquals(404, send(HttpRequest.newBuilder(URI.create(s.url() + "/" + info.url()))).statusCode());
+        assertArrayEquals(first.body(), send(HttpRequest.newBuilder(URI.create(url))).body());
+        assertArrayEquals(nar.body(), send(HttpRequest.newBuilder(URI.create(s.url() + "/" + info.url()))).body());
     }
 
     @Test
