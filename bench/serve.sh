@@ -26,10 +26,10 @@ head -c $((1024 * 1024)) /dev/urandom > "$work/big/data.bin"
 small=$(crab store add "$work/small")
 big=$(crab store add "$work/big")
 crab key generate --name bench-1 > "$work/key.sec"
-# The server runs with the JVM's default (tiered, C2) compilation, as a long-running process should.
+# The server runs with the JVM options ./crabstore uses for serve (full tiered compilation, serial GC).
 sign=(--sign "$work/key.sec")
 [ -z "${NOSIGN:-}" ] || sign=()
-java -jar "$jar" serve --listen 127.0.0.1:0 "${sign[@]}" > "$work/serve.out" 2> "$work/serve.err" &
+java -XX:+UseSerialGC -Xss4m -jar "$jar" serve --listen 127.0.0.1:0 "${sign[@]}" > "$work/serve.out" 2> "$work/serve.err" &
 server=$!
 for _ in $(seq 1 100); do grep -q '^serving ' "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
 url=$(sed -n 's/^serving .* on //p' "$work/serve.out")
@@ -40,7 +40,7 @@ nar_rel=$(curl -sf "$url/$(hash_of "$big").narinfo" | sed -n 's/^URL: //p')
 nar_url="$url/$nar_rel"
 nar_bytes=$(curl -sf "$nar_url" | wc -c)
 curl -sf "$narinfo_url" > /dev/null
-echo "server: $url (java -jar crabstore.jar serve --sign), $(nproc) cores shared with wrk"
+echo "server: $url (crabstore serve ${sign[*]:+--sign KEY}), $(nproc) cores shared with wrk"
 echo "narinfo: $narinfo_url ($(curl -sf "$narinfo_url" | wc -c) bytes)"
 echo "NAR: $nar_url ($nar_bytes bytes)"
 # Warm-up (JIT), not counted.

@@ -139,6 +139,12 @@ class ServeCommandTest {
                 dir.resolve("missing.sec").toString()).exitCode());
         assertEquals(2, CliRun.run(new byte[0], serverEnv, "serve", "--listen", "127.0.0.1:0", "--compression",
                 "lz4").exitCode());
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1,
+                java.net.InetAddress.getByName("127.0.0.1"))) {
+            CliRun busy = CliRun.run(new byte[0], serverEnv, "serve", "--listen", "127.0.0.1:" + taken.getLocalPort());
+            assertEquals(1, busy.exitCode());
+            assertTrue(busy.stderr().contains("cannot listen on 127.0.0.1:" + taken.getLocalPort()), busy.stderr());
+        }
     }
 
     /**
