@@ -103,8 +103,8 @@ public final class LocalStore implements AutoCloseable {
         return db.query(p);
     }
 
-    /** The valid path with this hash part, if any. */
-    public Optional<StorePath> queryPathFromHashPart(String hashPart) {
+    /** The valid path with this hash part, if any, and the id of its database row. */
+    public Optional<StoreDatabase.ValidRow> queryPathFromHashPart(String hashPart) {
         return db.queryPathFromHashPart(hashPart);
     }
 

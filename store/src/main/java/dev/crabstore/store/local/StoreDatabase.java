@@ -121,14 +121,26 @@ public final class StoreDatabase implements AutoCloseable {
         return refs;
     }
 
+    /**
+     * A valid path and the id of its row. A row never changes while it exists, and a path that is collected and
+     * registered again gets a new id, so the id tells whether anything derived from the row is still current.
+     */
+    public record ValidRow(StorePath path, long id) {}
+
+    /** Prepared once: servers ask this for every request. */
+    private PreparedStatement byHashPart;
+
     /** The valid path whose hash part is {@code hashPart}, as Nix's queryPathFromHashPart (one indexed lookup). */
-    public synchronized Optional<StorePath> queryPathFromHashPart(String hashPart) {
-        try (PreparedStatement ps = connection.prepareStatement(
-                "SELECT path FROM ValidPaths WHERE path >= ? ORDER BY path LIMIT 1")) {
-            ps.setString(1, hashPart);
-            try (ResultSet rs = ps.executeQuery()) {
+    public synchronized Optional<ValidRow> queryPathFromHashPart(String hashPart) {
+        try {
+            if (byHashPart == null) {
+                byHashPart = connection.prepareStatement(
+                        "SELECT path, id FROM ValidPaths WHERE path >= ? ORDER BY path LIMIT 1");
+            }
+            byHashPart.setString(1, hashPart);
+            try (ResultSet rs = byHashPart.executeQuery()) {
                 if (rs.next() && rs.getString(1).startsWith(hashPart + "-")) {
-                    return Optional.of(StorePath.parseBaseName(rs.getString(1)));
+                    return Optional.of(new ValidRow(StorePath.parseBaseName(rs.getString(1)), rs.getLong(2)));
                 }
                 return Optional.empty();
             }
@@ -259,6 +271,9 @@ public final class StoreDatabase implements AutoCloseable {
     @Override
     public synchronized void close() {
         try {
+            if (byHashPart != null) {
+                byHashPart.close();
+            }
             connection.close();
         } catch (SQLException e) {
             throw failure("close", e);

@@ -7,6 +7,7 @@ import dev.crabstore.core.sign.SecretKey;
 import dev.crabstore.core.store.PathInfo;
 import dev.crabstore.store.cache.Compression;
 import dev.crabstore.store.local.LocalStore;
+import dev.crabstore.store.local.StoreDatabase;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.DirectoryStream;
@@ -41,13 +42,14 @@ public final class CacheContents {
     private final Optional<SecretKey> key;
     private final Compression compression;
     /**
-     * Rendered (and signed) narinfos of local paths by base name, with the database row they were made from.
-     * Ed25519 signatures are deterministic, so the text stays right while the row is the same and the NAR file
-     * exists, which each request checks; signing costs more than everything else a request does.
+     * Rendered (and signed) narinfos of local paths by base name, with the id of the database row they were made
+     * from. A row does not change while it exists and Ed25519 signatures are deterministic, so the text stays right
+     * while the path's row is the same and the NAR file exists, which each request checks: one indexed query and
+     * one stat, where making the narinfo again costs three queries and a signature.
      */
     private final Map<String, Rendered> rendered = new ConcurrentHashMap<>();
 
-    private record Rendered(PathInfo info, String text, String url) {}
+    private record Rendered(long rowId, String text, String url) {}
 
     /** Bound on {@link #rendered}; past it the map starts over. */
     static final int MAX_RENDERED = 100_000;
@@ -114,8 +116,8 @@ public final class CacheContents {
     }
 
     private Optional<Resource> localNarInfo(String hashPart, boolean head) {
-        Optional<StorePath> p = store.queryPathFromHashPart(hashPart);
-        if (p.isEmpty()) {
+        Optional<StoreDatabase.ValidRow> row = store.queryPathFromHashPart(hashPart);
+        if (row.isEmpty()) {
             return Optional.empty();
         }
         if (head) {
@@ -123,19 +125,20 @@ public final class CacheContents {
                 throw new IllegalStateException("a HEAD answer has no body");
             }));
         }
-        Optional<PathInfo> info = store.query(p.get());
-        if (info.isEmpty()) {
-            // Collected since the lookup.
-            return Optional.empty();
-        }
-        Rendered r = rendered.get(p.get().baseName());
-        if (r == null || !r.info().equals(info.get()) || !nars.exists(r.url())) {
+        StorePath p = row.get().path();
+        Rendered r = rendered.get(p.baseName());
+        if (r == null || r.rowId() != row.get().id() || !nars.exists(r.url())) {
+            Optional<PathInfo> info = store.query(p);
+            if (info.isEmpty()) {
+                // Collected since the lookup.
+                return Optional.empty();
+            }
             NarInfo n = narInfo(info.get());
-            r = new Rendered(info.get(), n.render(store.storeDir()), n.url());
+            r = new Rendered(row.get().id(), n.render(store.storeDir()), n.url());
             if (rendered.size() >= MAX_RENDERED) {
                 rendered.clear();
             }
-            rendered.put(p.get().baseName(), r);
+            rendered.put(p.baseName(), r);
         }
         return Optional.of(Resource.text(r.text(), CacheFile.Kind.NARINFO.contentType()));
     }
@@ -163,7 +166,7 @@ public final class CacheContents {
         if (!CacheFile.isHashPart(hashPart)) {
             return Optional.empty();
         }
-        Optional<PathInfo> info = store.queryPathFromHashPart(hashPart).flatMap(store::query);
+        Optional<PathInfo> info = store.queryPathFromHashPart(hashPart).flatMap(r -> store.query(r.path()));
         if (info.isEmpty() || !NarCache.liveUrl(info.get()).equals("nar/" + name)) {
             return Optional.empty();
         }
