@@ -41,6 +41,7 @@ nar_url="$url/$nar_rel"
 nar_bytes=$(curl -sf "$nar_url" | wc -c)
 curl -sf "$narinfo_url" > /dev/null
 echo "server: $url (crabstore serve ${sign[*]:+--sign KEY}), $(nproc) cores shared with wrk"
+echo "load average before the runs: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "narinfo: $narinfo_url ($(curl -sf "$narinfo_url" | wc -c) bytes)"
 echo "NAR: $nar_url ($nar_bytes bytes)"
 # Warm-up (JIT), not counted.
