@@ -15,10 +15,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What {@code crabstore serve} serves: the upload area first, then the local store.
@@ -92,10 +92,6 @@ public final class CacheContents {
         } catch (IOException ignored) {
             // best effort
         }
-    }
-
-    public PushArea pushArea() {
-        return pushed;
     }
 
     /**
