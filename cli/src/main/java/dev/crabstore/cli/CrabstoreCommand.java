@@ -21,6 +21,7 @@ public final class CrabstoreCommand implements Runnable {
             NarCommand.class,
             PlanCommand.class,
             RealiseCommand.class,
+            ServeCommand.class,
             StoreCommand.class);
 
     @CommandLine.Spec

@@ -111,6 +111,11 @@ public final class LocalStore implements AutoCloseable {
         return db.query(p);
     }
 
+    /** The valid path with this hash part, if any, and the id of its database row. */
+    public Optional<StoreDatabase.ValidRow> queryPathFromHashPart(String hashPart) {
+        return db.queryPathFromHashPart(hashPart);
+    }
+
     public StoreDatabase database() {
         return db;
     }

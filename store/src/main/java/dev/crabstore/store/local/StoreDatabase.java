@@ -140,6 +140,34 @@ public final class StoreDatabase implements AutoCloseable {
         return refs;
     }
 
+    /**
+     * A valid path and the id of its row. A row never changes while it exists, and a path that is collected and
+     * registered again gets a new id, so the id tells whether anything derived from the row is still current.
+     */
+    public record ValidRow(StorePath path, long id) {}
+
+    /** Prepared once: servers ask this for every request. */
+    private PreparedStatement byHashPart;
+
+    /** The valid path whose hash part is {@code hashPart}, as Nix's queryPathFromHashPart (one indexed lookup). */
+    public synchronized Optional<ValidRow> queryPathFromHashPart(String hashPart) {
+        try {
+            if (byHashPart == null) {
+                byHashPart = connection.prepareStatement(
+                        "SELECT path, id FROM ValidPaths WHERE path >= ? ORDER BY path LIMIT 1");
+            }
+            byHashPart.setString(1, hashPart);
+            try (ResultSet rs = byHashPart.executeQuery()) {
+                if (rs.next() && rs.getString(1).startsWith(hashPart + "-")) {
+                    return Optional.of(new ValidRow(StorePath.parseBaseName(rs.getString(1)), rs.getLong(2)));
+                }
+                return Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw failure("query the path with hash part " + hashPart, e);
+        }
+    }
+
     /** Paths that refer to {@code path} (not counting itself). */
     public synchronized SortedSet<StorePath> referrers(StorePath path) {
         SortedSet<StorePath> out = new TreeSet<>();
@@ -262,6 +290,9 @@ public final class StoreDatabase implements AutoCloseable {
     @Override
     public synchronized void close() {
         try {
+            if (byHashPart != null) {
+                byHashPart.close();
+            }
             connection.close();
         } catch (SQLException e) {
             throw failure("close", e);

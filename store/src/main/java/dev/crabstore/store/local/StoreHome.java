@@ -15,6 +15,7 @@ import java.util.Map;
  * &lt;root&gt;/var/tmp/                 build and unpack dirs (same file system as store/, for atomic renames)
  * &lt;root&gt;/var/locks/               per-output lock files
  * &lt;root&gt;/var/gcroots/             GC roots (links to store paths)
+ * &lt;root&gt;/var/serve/               crabstore serve: NAR cache, pushed files (store.serve.CacheContents)
  * </pre>
  */
 public record StoreHome(Path root, StoreDir storeDir) {

@@ -47,6 +47,24 @@ class StoreDatabaseTest {
     }
 
     @Test
+    void findsPathsByHashPartAndGivesARegisteredAgainPathANewRowId() {
+        try (StoreDatabase d = StoreDatabase.open(dir.resolve("db.sqlite"))) {
+            d.register(PathInfo.of(A, Hash.sha256("a"), 10, new TreeSet<>()));
+            d.register(PathInfo.of(B, Hash.sha256("b"), 20, new TreeSet<>()));
+            StoreDatabase.ValidRow a = d.queryPathFromHashPart(A.hashPart()).orElseThrow();
+            assertEquals(A, a.path());
+            assertEquals(B, d.queryPathFromHashPart(B.hashPart()).orElseThrow().path());
+            // A hash part that sorts between the two, or after both, names nothing.
+            assertEquals(java.util.Optional.empty(), d.queryPathFromHashPart("26qlyjafkhg4qjf7m7kl6xsk8dkbyxxd"));
+            assertEquals(java.util.Optional.empty(), d.queryPathFromHashPart("z".repeat(32)));
+            d.invalidate(A);
+            assertEquals(java.util.Optional.empty(), d.queryPathFromHashPart(A.hashPart()));
+            d.register(PathInfo.of(A, Hash.sha256("a2"), 11, new TreeSet<>()));
+            assertTrue(d.queryPathFromHashPart(A.hashPart()).orElseThrow().id() != a.id());
+        }
+    }
+
+    @Test
     void refusesAMissingReference() {
         try (StoreDatabase d = StoreDatabase.open(dir.resolve("db.sqlite"))) {
             assertThrows(StoreIOException.class,
