@@ -55,6 +55,11 @@ final class JsonMessages implements BuildListener {
     }
 
     @Override
+    public void substituted(StorePath drvPath, Derivation drv, String from, long narBytes) {
+        artifact(drvPath, true); // not compiled here: fetched, as good as fresh
+    }
+
+    @Override
     public void built(StorePath drvPath, Derivation drv, String log, long millis) {
         Integer i = unitOf.get(drvPath);
         if (i != null && !log.isBlank() && !graph.unit(i).isRunCustomBuild()) {

@@ -41,12 +41,23 @@ public final class Substituters implements AutoCloseable {
     private final TrustedKeys trusted;
     private final NarinfoMisses misses;
     private final StoreDir storeDir;
+    private final Consumer<String> warn;
+    private final java.util.Set<String> warned = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    private Substituters(List<Source> sources, TrustedKeys trusted, NarinfoMisses misses, StoreDir storeDir) {
+    private Substituters(List<Source> sources, TrustedKeys trusted, NarinfoMisses misses, StoreDir storeDir,
+            Consumer<String> warn) {
         this.sources = sources;
         this.trusted = trusted;
         this.misses = misses;
         this.storeDir = storeDir;
+        this.warn = warn;
+    }
+
+    /** Says something about a cache once (per cache and kind of problem), not once per unit. */
+    private void warnOnce(String url, String kind, String message) {
+        if (warned.add(url + " " + kind)) {
+            warn.accept(message);
+        }
     }
 
     /** Opens each cache and reads its nix-cache-info; those that fail are reported to {@code warn} and skipped. */
@@ -80,7 +91,7 @@ public final class Substituters implements AutoCloseable {
         }
         sources.sort(Comparator.comparingInt(Source::priority)); // stable: equal priorities keep the given order
         return new Substituters(List.copyOf(sources), trusted, new NarinfoMisses(missFile, clock, negativeTtl),
-                storeDir);
+                storeDir, warn);
     }
 
     public boolean isEmpty() {
@@ -104,9 +115,14 @@ public final class Substituters implements AutoCloseable {
                     misses.record(s.url(), p.hashPart());
                 } else if (info.get().isTrusted(trusted, storeDir)) {
                     return true;
+                } else {
+                    warnOnce(s.url(), "untrusted", "substituter " + s.url() + " has paths not signed by a trusted "
+                            + "key (e.g. " + storeDir.print(p) + "); they are built instead");
                 }
             } catch (CrabstoreException e) {
-                // unreachable or broken: another cache may have it, else it is built
+                // Unreachable or broken: another cache may have it, else it is built.
+                warnOnce(s.url(), "error", "substituter " + s.url() + " failed (" + e.getMessage()
+                        + "); what it cannot deliver is built instead");
             }
         }
         return false;

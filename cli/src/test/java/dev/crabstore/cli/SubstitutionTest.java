@@ -1,0 +1,191 @@
+package dev.crabstore.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.crabstore.core.sign.SecretKey;
+import dev.crabstore.testkit.Corpus;
+import dev.crabstore.testkit.NixOracle;
+import dev.crabstore.testkit.Tools;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * {@code crabstore build} with substituters: a build whose outputs a signed cache holds builds nothing; an untrusted,
+ * corrupt or failing cache makes it build what it cannot fetch, and say so.
+ */
+class SubstitutionTest {
+    @TempDir
+    Path dir;
+    SecretKey key;
+    Path keyFile;
+    Path cache;
+
+    @BeforeEach
+    void fillACache() throws Exception {
+        Tools.require("bwrap");
+        Tools.require("cargo");
+        key = SecretKey.generate("crab-cache-1", new SecureRandom());
+        keyFile = Files.writeString(dir.resolve("key.sec"), key.toString());
+        cache = dir.resolve("cache");
+        Path a = checkout("a");
+        CliRun.run(new byte[0], env("home-a"), "build", "--dir", a.toString(), "--offline", "--push",
+                "file://" + cache, "--sign", keyFile.toString()).assertOk();
+    }
+
+    Path checkout(String name) throws Exception {
+        Path ws = dir.resolve(name);
+        BuildCommandTest.copyTree(Corpus.repoRoot().resolve("examples/hello-workspace"), ws);
+        return ws;
+    }
+
+    Map<String, String> env(String home) {
+        Map<String, String> env = CliRun.envWithHome(dir.resolve(home));
+        env.remove("CRABSTORE_SUBSTITUTERS");
+        env.remove("CRABSTORE_TRUSTED_PUBLIC_KEYS");
+        env.put("XDG_CONFIG_HOME", dir.resolve("config").toString());
+        return env;
+    }
+
+    CliRun buildFrom(String url, String trusted, String home) throws Exception {
+        Path b = checkout("b-" + home);
+        Map<String, String> env = env(home);
+        env.put("CRABSTORE_SUBSTITUTERS", url);
+        env.put("CRABSTORE_TRUSTED_PUBLIC_KEYS", trusted);
+        CliRun r = CliRun.run(new byte[0], env, "build", "--dir", b.toString(), "--offline").assertOk();
+        Process p = new ProcessBuilder(b.resolve("target/debug/hello").toString(), "crab").start();
+        assertTrue(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).contains("HELLO, CRAB"));
+        return r;
+    }
+
+    @Test
+    void aFullyCachedBuildBuildsNothing() throws Exception {
+        CliRun r = buildFrom("file://" + cache, key.toPublicKey().toString(), "b");
+        assertTrue(r.stderr().contains(": 0 built, 3 substituted ("), r.stderr());
+        assertTrue(r.stderr().contains(" Substituted hello v1.0.0"), r.stderr());
+    }
+
+    @Test
+    void theConfigFileNamesTheCacheAndTheKey() throws Exception {
+        Path b = checkout("b");
+        Files.createDirectories(dir.resolve("config/crabstore"));
+        Files.writeString(dir.resolve("config/crabstore/config.toml"), "substituters = [\"file://" + cache
+                + "?priority=10\"]\ntrusted-public-keys = [\"" + key.toPublicKey() + "\"]\n");
+        CliRun r = CliRun.run(new byte[0], env("b"), "build", "--dir", b.toString(), "--offline").assertOk();
+        assertTrue(r.stderr().contains(": 0 built, 3 substituted ("), r.stderr());
+        Files.writeString(dir.resolve("config/crabstore/config.toml"), "substituter = []\n");
+        CliRun bad = CliRun.run(new byte[0], env("b"), "build", "--dir", b.toString(), "--offline");
+        assertEquals(2, bad.exitCode(), bad.stderr());
+        assertTrue(bad.stderr().contains("config.toml: unknown setting 'substituter'"), bad.stderr());
+    }
+
+    @Test
+    void anUntrustedCacheIsNotUsedAndTheBuildSaysSo() throws Exception {
+        String other = SecretKey.generate("other-1", new SecureRandom()).toPublicKey().toString();
+        CliRun r = buildFrom("file://" + cache, other, "b");
+        assertTrue(r.stderr().contains("not signed by a trusted key"), r.stderr());
+        assertTrue(r.stderr().contains(": 5 built, 0 fresh"), r.stderr());
+    }
+
+    @Test
+    void aCorruptNarIsRefusedAndTheUnitBuilt() throws Exception {
+        // Corrupt the NAR of hello's binary: its narinfo names it.
+        String narinfo;
+        try (Stream<Path> s = Files.list(cache)) {
+            narinfo = s.filter(p -> p.toString().endsWith(".narinfo")).map(p -> {
+                try {
+                    return Files.readString(p);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).filter(t -> t.contains("-hello-1.0.0-bin-hello\n")).findFirst().orElseThrow();
+        }
+        String url = narinfo.lines().filter(l -> l.startsWith("URL: ")).findFirst().orElseThrow().substring(5);
+        Path nar = cache.resolve(url);
+        byte[] bytes = Files.readAllBytes(nar);
+        bytes[bytes.length / 2] ^= 0x55;
+        Files.write(nar, bytes);
+        CliRun r = buildFrom("file://" + cache, key.toPublicKey().toString(), "b");
+        assertTrue(r.stderr().contains("warning: cannot substitute hello-1.0.0-bin-hello, building it"), r.stderr());
+        assertTrue(r.stderr().contains(": 1 built, 2 substituted ("), r.stderr());
+    }
+
+    @Test
+    void anHttpCacheThatFailsForOnePathFallsBackForThatPath() throws Exception {
+        AtomicReference<String> failing = new AtomicReference<>("-hello-1.0.0-bin-hello");
+        List<String> requests = new ArrayList<>();
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", ex -> {
+            String p = ex.getRequestURI().getPath().substring(1);
+            synchronized (requests) {
+                requests.add(p);
+            }
+            Path f = cache.resolve(p);
+            byte[] body = Files.isRegularFile(f) && !p.contains("..") ? Files.readAllBytes(f) : null;
+            int status = body == null ? 404 : 200;
+            if (body != null && p.endsWith(".narinfo")
+                    && new String(body, StandardCharsets.UTF_8).contains(failing.get() + "\n")) {
+                status = 500;
+                body = null;
+            }
+            ex.sendResponseHeaders(status, body == null ? -1 : body.length);
+            if (body != null) {
+                ex.getResponseBody().write(body);
+            }
+            ex.close();
+        });
+        server.start();
+        try {
+            CliRun r = buildFrom("http://127.0.0.1:" + server.getAddress().getPort(), key.toPublicKey().toString(),
+                    "b");
+            assertTrue(r.stderr().contains("warning: substituter http://127.0.0.1:") && r.stderr().contains("failed"),
+                    r.stderr());
+            assertTrue(r.stderr().contains(": 1 built, 2 substituted ("), r.stderr());
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    /** A cache real Nix wrote (from its own store with our store dir, re-signed with its key) is substituted. */
+    @Test
+    void aCacheNixWroteIsSubstituted() throws Exception {
+        Tools.require("nix");
+        NixOracle nix = NixOracle.create(dir.resolve("nix"));
+        String nixKey = nix.runOkText("nix", "key", "generate-secret", "--key-name", "nix-cache-1");
+        Path nixKeyFile = Files.writeString(dir.resolve("nix.sec"), nixKey);
+        String nixPub = SecretKey.parse(nixKey).toPublicKey().toString();
+        CliRun plan = CliRun.run(new byte[0], env("home-a"), "plan", "--dir", dir.resolve("a").toString(),
+                "--offline", "--format", "json").assertOk();
+        JsonNode json = JsonMapper.builder().build().readTree(plan.out());
+        List<String> outs = new ArrayList<>();
+        for (JsonNode r : json.get("roots")) {
+            outs.add(json.get("units").get(r.asInt()).get("outPath").asString());
+        }
+        List<String> toNix = new ArrayList<>(List.of("nix", "copy", "--option", "trusted-public-keys",
+                key.toPublicKey().toString(), "--from", "file://" + cache + "?store=/crabstore/store", "--to",
+                nix.localStore()));
+        toNix.addAll(outs);
+        nix.run(toNix.toArray(String[]::new)).assertOk();
+        Path nixCache = dir.resolve("nixcache");
+        List<String> fromNix = new ArrayList<>(List.of("nix", "copy", "--store", nix.localStore(), "--to", "file://"
+                + nixCache + "?store=/crabstore/store&compression=xz&secret-key=" + nixKeyFile));
+        fromNix.addAll(outs);
+        nix.run(fromNix.toArray(String[]::new)).assertOk();
+        CliRun r = buildFrom("file://" + nixCache, nixPub, "b");
+        assertTrue(r.stderr().contains(": 0 built, 3 substituted ("), r.stderr());
+    }
+}
