@@ -87,6 +87,13 @@ class SubstitutionTest {
                 + "?priority=10\"]\ntrusted-public-keys = [\"" + key.toPublicKey() + "\"]\n");
         CliRun r = CliRun.run(new byte[0], env("b"), "build", "--dir", b.toString(), "--offline").assertOk();
         assertTrue(r.stderr().contains(": 0 built, 3 substituted ("), r.stderr());
+        // The store key moves the store home when CRABSTORE_HOME is not set.
+        Map<String, String> noHome = env("unused");
+        noHome.remove("CRABSTORE_HOME");
+        Files.writeString(dir.resolve("config/crabstore/config.toml"), "store = \"" + dir.resolve("configured-home")
+                + "\"\n");
+        CliRun.run(new byte[0], noHome, "build", "--dir", b.toString(), "--offline", "--no-substitute").assertOk();
+        assertTrue(Files.isDirectory(dir.resolve("configured-home/store")));
         Files.writeString(dir.resolve("config/crabstore/config.toml"), "substituter = []\n");
         CliRun bad = CliRun.run(new byte[0], env("b"), "build", "--dir", b.toString(), "--offline");
         assertEquals(2, bad.exitCode(), bad.stderr());

@@ -24,14 +24,18 @@ public record StoreHome(Path root, StoreDir storeDir) {
     }
 
     /**
-     * {@code CRABSTORE_HOME}, else {@code $XDG_DATA_HOME/crabstore}, else {@code ~/.local/share/crabstore}; the
-     * logical store dir from {@code CRABSTORE_STORE_DIR}, else {@code /crabstore/store}.
+     * {@code CRABSTORE_HOME}, else the {@code store} key of the user's {@code crabstore/config.toml}, else
+     * {@code $XDG_DATA_HOME/crabstore}, else {@code ~/.local/share/crabstore}; the logical store dir from
+     * {@code CRABSTORE_STORE_DIR}, else {@code /crabstore/store}.
      */
     public static StoreHome fromEnvironment(Map<String, String> env) {
         String home = env.get("CRABSTORE_HOME");
         Path root;
+        String configured;
         if (home != null && !home.isEmpty()) {
             root = Path.of(home);
+        } else if ((configured = configuredStore(env)) != null) {
+            root = Path.of(configured);
         } else if (env.get("XDG_DATA_HOME") != null && !env.get("XDG_DATA_HOME").isEmpty()) {
             root = Path.of(env.get("XDG_DATA_HOME"), "crabstore");
         } else {
@@ -39,6 +43,18 @@ public record StoreHome(Path root, StoreDir storeDir) {
         }
         String sd = env.get("CRABSTORE_STORE_DIR");
         return new StoreHome(root, sd == null || sd.isEmpty() ? StoreDir.DEFAULT : new StoreDir(sd));
+    }
+
+    /** The {@code store} key of the user's config file, read only when the file exists. */
+    private static String configuredStore(Map<String, String> env) {
+        String xdg = env.get("XDG_CONFIG_HOME");
+        Path file = xdg != null && !xdg.isEmpty() ? Path.of(xdg, "crabstore", "config.toml")
+                : Path.of(env.getOrDefault("HOME", System.getProperty("user.home")), ".config", "crabstore",
+                        "config.toml");
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            return null;
+        }
+        return dev.crabstore.store.config.CrabstoreConfig.defaults().with(file).store().orElse(null);
     }
 
     public Path realStoreDir() {
