@@ -26,7 +26,19 @@ public final class CacheUrls {
                     Optional.ofNullable(env.get("CRABSTORE_CACHE_TOKEN")).filter(t -> !t.isEmpty()));
         }
         if (url.startsWith("s3://")) {
-            return new S3Transport(S3Location.parse(url), timeout, Optional.empty());
+            // Keys given in crabstore's environment win (tests and CI pass them so); else the SDK's usual chain.
+            String id = env.get("AWS_ACCESS_KEY_ID");
+            String secret = env.get("AWS_SECRET_ACCESS_KEY");
+            Optional<software.amazon.awssdk.auth.credentials.AwsCredentialsProvider> creds = Optional.empty();
+            if (id != null && secret != null && !id.isEmpty() && !secret.isEmpty()) {
+                String session = env.get("AWS_SESSION_TOKEN");
+                creds = Optional.of(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                        session == null || session.isEmpty()
+                                ? software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(id, secret)
+                                : software.amazon.awssdk.auth.credentials.AwsSessionCredentials.create(id, secret,
+                                        session)));
+            }
+            return new S3Transport(S3Location.parse(url), timeout, creds);
         }
         if (url.startsWith("/")) {
             return new FileTransport(Path.of(url));

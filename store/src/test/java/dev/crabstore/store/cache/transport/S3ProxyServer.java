@@ -1,61 +1,27 @@
 package dev.crabstore.store.cache.transport;
 
+import dev.crabstore.testkit.S3Proxy;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 
-/** A real S3-compatible server (s3proxy, filesystem backend) on 127.0.0.1, in its own JVM. */
+/** The testkit's s3proxy, with credentials for the SDK. */
 final class S3ProxyServer implements AutoCloseable {
-    static final String ACCESS = "crab-access";
-    static final String SECRET = "crab-secret";
+    static final String ACCESS = S3Proxy.ACCESS;
+    static final String SECRET = S3Proxy.SECRET;
 
-    private final Process process;
+    private final S3Proxy proxy;
     final URI endpoint;
 
-    private S3ProxyServer(Process process, URI endpoint) {
-        this.process = process;
-        this.endpoint = endpoint;
+    private S3ProxyServer(S3Proxy proxy) {
+        this.proxy = proxy;
+        this.endpoint = proxy.endpoint();
     }
 
     static S3ProxyServer start(Path work) throws IOException, InterruptedException {
-        Path jar = Path.of("target/s3proxy/s3proxy.jar").toAbsolutePath();
-        if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException(jar + " missing: run the tests through Maven (generate-test-resources copies it)");
-        }
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
-            port = s.getLocalPort();
-        }
-        Path data = Files.createDirectories(work.resolve("s3data"));
-        Path props = work.resolve("s3proxy.properties");
-        Files.writeString(props, "s3proxy.endpoint=http://127.0.0.1:" + port + "\n"
-                + "s3proxy.authorization=aws-v2-or-v4\n"
-                + "s3proxy.identity=" + ACCESS + "\n"
-                + "s3proxy.credential=" + SECRET + "\n"
-                + "jclouds.provider=filesystem\n"
-                + "jclouds.filesystem.basedir=" + data + "\n");
-        Process p = new ProcessBuilder("java", "-jar", jar.toString(), "--properties", props.toString())
-                .redirectErrorStream(true).redirectOutput(work.resolve("s3proxy.log").toFile()).start();
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-                return new S3ProxyServer(p, URI.create("http://127.0.0.1:" + port));
-            } catch (IOException e) {
-                if (!p.isAlive()) {
-                    throw new IllegalStateException("s3proxy exited: " + Files.readString(work.resolve("s3proxy.log")));
-                }
-                Thread.sleep(100);
-            }
-        }
-        p.destroyForcibly();
-        throw new IllegalStateException("s3proxy did not start within 60 s");
+        return new S3ProxyServer(S3Proxy.start(work));
     }
 
     static StaticCredentialsProvider credentials() {
@@ -64,12 +30,6 @@ final class S3ProxyServer implements AutoCloseable {
 
     @Override
     public void close() {
-        process.destroy();
-        try {
-            process.waitFor();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        proxy.close();
     }
-
 }
