@@ -223,6 +223,28 @@ public final class CargoConfig {
         return n != null && n.isString() ? Optional.of(n.asString()) : Optional.empty();
     }
 
+    /**
+     * The name of the {@code [registries.<name>]} table whose {@code index} is {@code indexUrl} (with or without its
+     * {@code sparse+}/{@code registry+} kind), which is also the name of its {@code [source.<name>]} replacement.
+     */
+    public Optional<String> registryNamed(String indexUrl) {
+        String bare = indexUrl.replaceFirst("^(sparse|registry)\\+", "");
+        for (Layer l : layers) {
+            JsonNode regs = l.root().get("registries");
+            if (regs == null || !regs.isObject()) {
+                continue;
+            }
+            for (Map.Entry<String, JsonNode> e : regs.properties()) {
+                JsonNode index = e.getValue().get("index");
+                if (index != null && index.isString() && (index.asString().equals(indexUrl)
+                        || index.asString().replaceFirst("^(sparse|registry)\\+", "").equals(bare))) {
+                    return Optional.of(e.getKey());
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
     /** The {@code [source.<name>]} table of the highest layer that has one, its string values by key. */
     public Optional<Map<String, String>> source(String name) {
         for (Layer l : layers) {

@@ -107,9 +107,32 @@ public final class RegistrySources {
         return h;
     }
 
+    /** Where a registry package's sources are, after source replacement. */
+    public sealed interface CrateLocation {
+        /** A {@code .crate} to download (or read from a local registry) and verify against the lockfile. */
+        record Download(URI url) implements CrateLocation {}
+
+        /** A vendored package directory ({@code [source] directory = ...}), its checksum verified here. */
+        record Vendored(Path dir) implements CrateLocation {}
+    }
+
     /** The URL of the package's {@code .crate}, after source replacement. */
     public URI crateUrl(String name, String version, String source, Hash checksum) {
-        String sourceName = source.equals(CRATES_IO) ? "crates-io" : null;
+        CrateLocation l = locate(name, version, source, checksum);
+        if (l instanceof CrateLocation.Download d) {
+            return d.url();
+        }
+        throw new InvalidFormatException("package " + name + " " + version + " is vendored in "
+                + ((CrateLocation.Vendored) l).dir() + ", not downloaded");
+    }
+
+    /**
+     * Follows cargo's source replacement from the package's source ({@code crates-io}, or the
+     * {@code [registries.<name>]} whose index it is) through {@code replace-with} to a local registry, a directory
+     * of vendored packages, or a sparse registry.
+     */
+    public CrateLocation locate(String name, String version, String source, Hash checksum) {
+        String sourceName = source.equals(CRATES_IO) ? "crates-io" : config.registryNamed(source).orElse(null);
         String location = null;
         if (sourceName == null) {
             location = source;
@@ -117,7 +140,7 @@ public final class RegistrySources {
         for (int hops = 0; sourceName != null && hops < 16; hops++) {
             Map<String, String> entry = config.source(sourceName).orElse(null);
             if (entry == null) {
-                location = sourceName.equals("crates-io") ? "sparse+https://index.crates.io/" : null;
+                location = sourceName.equals("crates-io") ? "sparse+https://index.crates.io/" : source;
                 break;
             }
             if (entry.containsKey("replace-with")) {
@@ -125,15 +148,15 @@ public final class RegistrySources {
                 continue;
             }
             if (entry.containsKey("local-registry")) {
-                return Path.of(entry.get("local-registry")).resolve(name + "-" + version + ".crate").toUri();
+                return new CrateLocation.Download(Path.of(entry.get("local-registry")).resolve(name + "-" + version
+                        + ".crate").toUri());
             }
             if (entry.containsKey("registry")) {
                 location = entry.get("registry");
                 break;
             }
             if (entry.containsKey("directory")) {
-                throw new InvalidFormatException("source '" + sourceName + "' is a directory source, which crabstore "
-                        + "does not fetch yet; use a local-registry or a sparse registry");
+                return new CrateLocation.Vendored(vendored(Path.of(entry.get("directory")), name, version, checksum));
             }
             throw new InvalidFormatException("cargo config source '" + sourceName + "' has no location");
         }
@@ -142,7 +165,8 @@ public final class RegistrySources {
         }
         if (!location.startsWith("sparse+")) {
             throw new InvalidFormatException("registry " + location + " is not a sparse registry; crabstore reads "
-                    + "local and sparse registries");
+                    + "local and sparse registries and vendored directories (replace git-index registries with "
+                    + "their sparse+ URL)");
         }
         String dl = dlTemplates.computeIfAbsent(location, RegistrySources::fetchDl);
         if (!dl.contains("{")) {
@@ -151,9 +175,38 @@ public final class RegistrySources {
         String lower = name.toLowerCase(java.util.Locale.ROOT);
         String prefix = lower.length() <= 2 ? Integer.toString(lower.length())
                 : lower.length() == 3 ? "3/" + lower.charAt(0) : lower.substring(0, 2) + "/" + lower.substring(2, 4);
-        return URI.create(dl.replace("{crate}", name).replace("{version}", version)
+        return new CrateLocation.Download(URI.create(dl.replace("{crate}", name).replace("{version}", version)
                 .replace("{prefix}", prefix).replace("{lowerprefix}", prefix)
-                .replace("{sha256-checksum}", checksum.toBase16()));
+                .replace("{sha256-checksum}", checksum.toBase16())));
+    }
+
+    /**
+     * The vendored directory of a package, as {@code cargo vendor} lays it out ({@code <name>-<version>}, or
+     * {@code <name>} for the first version), whose {@code .cargo-checksum.json} must name the lockfile's checksum.
+     */
+    static Path vendored(Path directory, String name, String version, Hash checksum) {
+        for (Path candidate : List.of(directory.resolve(name + "-" + version), directory.resolve(name))) {
+            Path sums = candidate.resolve(".cargo-checksum.json");
+            if (!Files.isRegularFile(sums)) {
+                continue;
+            }
+            JsonNode json;
+            try {
+                json = JsonMapper.builder().build().readTree(Files.readString(sums));
+            } catch (IOException | RuntimeException e) {
+                throw new InvalidFormatException(sums + ": not a valid .cargo-checksum.json: " + e.getMessage());
+            }
+            String pkg = json.path("package").asString("");
+            if (pkg.equals(checksum.toBase16())) {
+                return candidate;
+            }
+            if (candidate.getFileName().toString().equals(name + "-" + version)) {
+                throw new InvalidFormatException(sums + ": package checksum " + pkg + " is not the lockfile's "
+                        + checksum.toBase16() + " for " + name + " " + version);
+            }
+        }
+        throw new InvalidFormatException("vendored directory " + directory + " has no package " + name + " " + version
+                + " (with checksum " + checksum.toBase16() + "); run cargo vendor again");
     }
 
     private static String fetchDl(String sparse) {

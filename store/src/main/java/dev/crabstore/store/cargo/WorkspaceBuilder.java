@@ -310,7 +310,14 @@ public final class WorkspaceBuilder {
                 }
                 String source = pid.kind() + "+" + pid.url();
                 Hash sha = registry.checksum(pkg.name(), pkg.version(), source);
-                URI url = registry.crateUrl(pkg.name(), pkg.version(), source, sha);
+                RegistrySources.CrateLocation where = registry.locate(pkg.name(), pkg.version(), source, sha);
+                if (where instanceof RegistrySources.CrateLocation.Vendored v) {
+                    StorePath p = store.addPath(v.dir(), StorePath.sanitizeName(pkg.name() + "-" + pkg.version()
+                            + "-source"), f -> !f.equals(v.dir().resolve(".cargo-checksum.json")));
+                    sources.put(id, PackageSource.added(p));
+                    continue;
+                }
+                URI url = ((RegistrySources.CrateLocation.Download) where).url();
                 Derivation fetch = Derivation.newBuilder().name(StorePath.sanitizeName(pkg.name() + "-" + pkg.version()
                         + ".crate")).system(SYSTEM).builder("builtin:fetchurl").env("url", url.toString())
                         .buildFixedOutput(sd, new ContentAddress(ContentAddressMethod.FLAT, sha));

@@ -1,0 +1,113 @@
+package dev.crabstore.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.crabstore.testkit.Corpus;
+import dev.crabstore.testkit.Tools;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A workspace whose registry crates are vendored ({@code [source] directory = "vendor"}, as cargo vendor writes). */
+class VendoredSourcesTest {
+    static final String CHECKSUM = "a711937f6c6c3492b70aadb691ab12c6576ba5fcb1f2c427dbe9021cdc2dd35e";
+    @TempDir
+    Path dir;
+    Path ws;
+
+    @BeforeEach
+    void vendor() throws Exception {
+        ws = dir.resolve("app");
+        Path crate = Corpus.corpusDir().resolve("registry/itoa-1.0.1.crate");
+        Path target = Files.createDirectories(ws.resolve("vendor/itoa"));
+        try (InputStream in = Files.newInputStream(crate);
+                TarArchiveInputStream tar = new TarArchiveInputStream(new GzipCompressorInputStream(in))) {
+            for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
+                String name = e.getName().substring("itoa-1.0.1/".length());
+                if (e.isFile()) {
+                    Path f = target.resolve(name);
+                    Files.createDirectories(f.getParent());
+                    Files.copy(tar, f);
+                }
+            }
+        }
+        Files.writeString(target.resolve(".cargo-checksum.json"), "{\"files\":{},\"package\":\"" + CHECKSUM + "\"}");
+        Files.createDirectories(ws.resolve("src"));
+        Files.createDirectories(ws.resolve(".cargo"));
+        Files.writeString(ws.resolve("src/main.rs"),
+                "fn main() { println!(\"{}\", itoa::Buffer::new().format(4242)); }\n");
+        Files.writeString(ws.resolve("Cargo.toml"), """
+                [package]
+                name = "app"
+                version = "0.1.0"
+                edition = "2021"
+
+                [dependencies]
+                itoa = "=1.0.1"
+                """);
+        Files.writeString(ws.resolve(".cargo/config.toml"), """
+                [source.crates-io]
+                replace-with = "vendored-sources"
+
+                [source.vendored-sources]
+                directory = "vendor"
+                """);
+        Files.writeString(ws.resolve("Cargo.lock"), """
+                version = 4
+
+                [[package]]
+                name = "app"
+                version = "0.1.0"
+                dependencies = [
+                 "itoa",
+                ]
+
+                [[package]]
+                name = "itoa"
+                version = "1.0.1"
+                source = "registry+https://github.com/rust-lang/crates.io-index"
+                checksum = "%s"
+                """.formatted(CHECKSUM));
+    }
+
+    CliRun build() {
+        return CliRun.run(new byte[0], CliRun.envWithHome(dir.resolve("home")), "build", "--dir", ws.toString(),
+                "--offline", "--locked");
+    }
+
+    @Test
+    void buildsFromTheVendoredDirectory() throws Exception {
+        Tools.require("cargo");
+        Tools.require("bwrap");
+        CliRun r = build().assertOk();
+        assertTrue(r.stderr().contains("Compiling itoa v1.0.1"), r.stderr());
+        Process p = new ProcessBuilder(ws.resolve("target/debug/app").toString()).start();
+        assertEquals("4242\n", new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
+
+    /**
+     * cargo refuses a vendored package whose checksum changed when it plans; when the cached plan is reused (the
+     * vendor directory is not part of its key), crabstore's own check refuses it.
+     */
+    @Test
+    void aVendoredPackageWithAnotherChecksumIsRefused() throws Exception {
+        Tools.require("cargo");
+        Tools.require("bwrap");
+        Files.move(ws.resolve("vendor/itoa"), ws.resolve("vendor/itoa-1.0.1"));
+        build().assertOk();
+        Path sums = ws.resolve("vendor/itoa-1.0.1/.cargo-checksum.json");
+        Files.writeString(sums, "{\"files\":{},\"package\":\"" + CHECKSUM.replace('a', 'b') + "\"}");
+        CliRun r = build();
+        assertEquals(2, r.exitCode(), r.stderr());
+        assertTrue(r.stderr().contains(ws.resolve("vendor/itoa-1.0.1/.cargo-checksum.json") + ": package checksum"),
+                r.stderr());
+    }
+}
