@@ -53,6 +53,10 @@ public final class BuildCommand implements Runnable {
             + "key file (default: the config's secret-key-files).")
     Path signKey;
 
+    @Option(names = "--strict-paths", description = "Fail a unit whose output contains an absolute path outside the "
+            + "store (the build dir, the checkout, $HOME, /tmp) instead of warning.")
+    boolean strictPaths;
+
     public BuildCommand(CliContext context) {
         this.context = context;
     }
@@ -115,6 +119,15 @@ public final class BuildCommand implements Runnable {
             }
 
             @Override
+            public void pathLeaks(StorePath p, Derivation d, java.util.List<dev.crabstore.store.build.PathLeakScanner.Leak>
+                    leaks) {
+                StringBuilder sb = new StringBuilder("warning: " + d.name() + " contains absolute paths outside the "
+                        + "store, so its output depends on where it was built:");
+                leaks.forEach(l -> sb.append("\n         ").append(l));
+                bar.println(sb.toString());
+            }
+
+            @Override
             public void substitutionFailed(StorePath p, Derivation d, String reason) {
                 bar.println("warning: cannot substitute " + d.name() + ", building it: " + reason);
             }
@@ -130,7 +143,7 @@ public final class BuildCommand implements Runnable {
         try (LocalStore store = options.openStore(context)) {
             WorkspaceBuilder builder = new WorkspaceBuilder(store, context.env());
             dev.crabstore.store.cache.Substituters caches = options.substituters(context, store, ws);
-            builder.substituteFrom(caches);
+            builder.substituteFrom(caches).strictPaths(strictPaths);
             JsonMessages[] json = new JsonMessages[1];
             WorkspaceBuilder.Result r = builder.build(ws, cargo.selection(), buildPlan, options.runner(context),
                     options.jobs(), options.keepGoing, options.timeout(), planned -> {

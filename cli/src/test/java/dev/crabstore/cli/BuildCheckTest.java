@@ -63,4 +63,43 @@ class BuildCheckTest {
         assertTrue(r.stderr().contains("Checked 3 derivations (1 round)") && r.stderr().contains("1 not reproducible"),
                 r.stderr());
     }
+
+    /** An output that embeds its build dir is reported; with --strict-paths the unit fails and nothing is kept. */
+    @Test
+    void anOutputThatEmbedsItsBuildDirIsCaught() throws Exception {
+        Tools.require("bwrap");
+        Tools.require("cargo");
+        Path ws = dir.resolve("where");
+        Files.createDirectories(ws.resolve("src"));
+        Files.writeString(ws.resolve("Cargo.toml"), """
+                [package]
+                name = "where"
+                version = "0.1.0"
+                edition = "2021"
+                """);
+        Files.writeString(ws.resolve("src/main.rs"), """
+                fn main() { println!("built in {}", env!("CARGO_MANIFEST_DIR")); }
+                """);
+        CliRun strict = CliRun.run(new byte[0], CliRun.envWithHome(dir.resolve("home")), "build", "--dir",
+                ws.toString(), "--offline", "--strict-paths");
+        assertEquals(1, strict.exitCode(), strict.stderr());
+        assertTrue(strict.stderr().contains("contains absolute paths outside the store (--strict-paths)")
+                && strict.stderr().contains(": /build/ws"), strict.stderr());
+        assertTrue(Files.notExists(ws.resolve("target/debug/where")));
+        CliRun warned = CliRun.run(new byte[0], CliRun.envWithHome(dir.resolve("home")), "build", "--dir",
+                ws.toString(), "--offline").assertOk();
+        assertTrue(warned.stderr().contains("warning: where-0.1.0-bin-where contains absolute paths outside the store")
+                && warned.stderr().contains(" at byte "), warned.stderr());
+    }
+
+    /** The example's outputs hold no absolute path but store paths (the build dir is remapped). */
+    @Test
+    void theExamplesOutputsHoldNoBuildDir() throws Exception {
+        Tools.require("bwrap");
+        Tools.require("cargo");
+        Path ws = dir.resolve("ws");
+        BuildCommandTest.copyTree(Corpus.repoRoot().resolve("examples/hello-workspace"), ws);
+        CliRun.run(new byte[0], CliRun.envWithHome(dir.resolve("home")), "build", "--dir", ws.toString(), "--offline",
+                "--strict-paths").assertOk();
+    }
 }

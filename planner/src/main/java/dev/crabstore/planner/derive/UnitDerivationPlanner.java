@@ -49,6 +49,13 @@ public final class UnitDerivationPlanner {
     public static final String ENV_PROGRAM = "crabstoreProgram";
     public static final String ENV_LINKS_RUNS = "crabstoreLinksRuns";
     public static final String ENV_PACKAGE = "crabstorePackage";
+    /**
+     * {@code --remap-path-prefix} pairs the rustc builtin appends (space-separated {@code FROM=TO}): the sandbox's
+     * workspace and external dirs become relative paths, as cargo's own paths for local packages are, so no output
+     * holds the build dir. In the derivation, so that changing them changes the hash.
+     */
+    public static final String ENV_REMAP = "crabstoreRemapPathPrefix";
+    static final String REMAP = WORKSPACE + "=. " + WORKSPACE + "/= " + EXTERNAL + "/=";
 
     private final UnitGraph graph;
     private final CargoMetadata metadata;
@@ -148,6 +155,7 @@ public final class UnitDerivationPlanner {
                 b.env(ENV_LINK_SEARCH_RUNS, String.join(" ", runs));
                 b.env(ENV_LINK_LIBS, invocations.linkLibsApply(i) ? "1" : "");
                 b.env(ENV_LINK_ARG_SCOPES, String.join(" ", RuntimeFlags.linkArgScopes(u)));
+                b.env(ENV_REMAP, REMAP);
             }
             inv.env().forEach(b::env);
             b.env(ENV_TOOLCHAIN, toolchainId);

@@ -23,6 +23,9 @@ public interface BuildListener {
     /** No cache could deliver the outputs of {@code drvPath} after all; it is built instead. */
     default void substitutionFailed(StorePath drvPath, Derivation drv, String reason) {}
 
+    /** The output of {@code drvPath} contains absolute paths outside the store (it is registered anyway). */
+    default void pathLeaks(StorePath drvPath, Derivation drv, java.util.List<PathLeakScanner.Leak> leaks) {}
+
     /** Both listeners, {@code a} first. */
     static BuildListener both(BuildListener a, BuildListener b) {
         return new BuildListener() {
@@ -60,6 +63,12 @@ public interface BuildListener {
             public void substitutionFailed(StorePath drvPath, Derivation drv, String reason) {
                 a.substitutionFailed(drvPath, drv, reason);
                 b.substitutionFailed(drvPath, drv, reason);
+            }
+
+            @Override
+            public void pathLeaks(StorePath drvPath, Derivation drv, java.util.List<PathLeakScanner.Leak> leaks) {
+                a.pathLeaks(drvPath, drv, leaks);
+                b.pathLeaks(drvPath, drv, leaks);
             }
         };
     }

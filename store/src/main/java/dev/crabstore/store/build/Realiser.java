@@ -60,6 +60,8 @@ public final class Realiser {
     private final Duration timeout;
     private final Map<StorePath, Derivation> loaded = new ConcurrentHashMap<>();
     private dev.crabstore.store.cache.Substituters substituters;
+    private PathLeakScanner leakScanner;
+    private boolean strictPaths;
 
     public Realiser(LocalStore store, CommandRunner runner, Collection<Builtin> builtins, List<Mount> extraMounts,
             int jobs, boolean keepGoing, Duration timeout, BuildListener listener) {
@@ -77,6 +79,16 @@ public final class Realiser {
     /** Fetch outputs from these binary caches instead of building them, when they have them. */
     public Realiser substituteFrom(dev.crabstore.store.cache.Substituters caches) {
         this.substituters = caches;
+        return this;
+    }
+
+    /**
+     * Scan each output for these absolute prefixes before registering it; report what is found to the listener, and
+     * with {@code strict} fail the build instead (nothing is registered).
+     */
+    public Realiser scanForPaths(PathLeakScanner scanner, boolean strict) {
+        this.leakScanner = scanner;
+        this.strictPaths = strict;
         return this;
     }
 
@@ -311,6 +323,19 @@ public final class Realiser {
 
     private void build(StorePath drvPath, Derivation drv, SortedMap<String, StorePath> outputs, StringBuilder log) {
         produce(drvPath, drv, outputs, log, (outDirs, inputs) -> {
+            if (leakScanner != null && drv.outputs().values().stream().noneMatch(o -> o instanceof DerivationOutput.Fixed)) {
+                List<PathLeakScanner.Leak> leaks = new ArrayList<>();
+                outDirs.values().forEach(d -> leaks.addAll(leakScanner.scan(d)));
+                if (!leaks.isEmpty()) {
+                    if (strictPaths) {
+                        StringBuilder sb = new StringBuilder(drvPath.baseName() + ": the output contains absolute "
+                                + "paths outside the store (--strict-paths):");
+                        leaks.forEach(l -> sb.append("\n  ").append(l));
+                        throw new BuildFailedException(sb.toString());
+                    }
+                    listener.pathLeaks(drvPath, drv, leaks);
+                }
+            }
             Set<StorePath> candidates = new TreeSet<>(inputs);
             candidates.addAll(outputs.values());
             for (Map.Entry<String, StorePath> e : outputs.entrySet()) {

@@ -50,6 +50,12 @@ public final class RustcBuiltin implements Builtin {
         argv.add(RustBuild.TOOLCHAIN + "/bin/rustc");
         job.drv().args().forEach(a -> argv.add(RustBuild.resolve(job, a)));
         argv.addAll(runtime.args());
+        for (String remap : RustBuild.control(job, UnitDerivationPlanner.ENV_REMAP).split(" ")) {
+            if (!remap.isEmpty()) {
+                argv.add("--remap-path-prefix");
+                argv.add(remap);
+            }
+        }
         Map<String, String> env = RustBuild.processEnv(job);
         env.putAll(runtime.env());
         try {

@@ -57,10 +57,18 @@ public final class WorkspaceBuilder {
     private final LocalStore store;
     private final Map<String, String> env;
     private dev.crabstore.store.cache.Substituters substituters;
+    private boolean strictPaths;
+    private String lastWorkspace;
 
     public WorkspaceBuilder(LocalStore store, Map<String, String> env) {
         this.store = store;
         this.env = env;
+    }
+
+    /** Outputs with absolute paths outside the store fail their unit (instead of a warning). */
+    public WorkspaceBuilder strictPaths(boolean strict) {
+        this.strictPaths = strict;
+        return this;
     }
 
     /** Units whose outputs these caches have are fetched, not built. */
@@ -189,6 +197,7 @@ public final class WorkspaceBuilder {
     public Result build(Path workspace, CargoSelection selection, Path buildPlan, CommandRunner runner, int jobs,
             boolean keepGoing, Duration timeout, java.util.function.Function<Planned, BuildListener> listenerFor) {
         Path ws = workspace.toAbsolutePath().normalize();
+        lastWorkspace = ws.toString();
         Planned planned = plan(ws, selection, buildPlan);
         BuildListener listener = listenerFor.apply(planned);
         CargoPlan cargo = planned.cargo();
@@ -263,7 +272,24 @@ public final class WorkspaceBuilder {
                 new UnpackCrateBuiltin(), new FetchGitBuiltin(), new RustcBuiltin(toolchain.id()),
                 new BuildScriptRunBuiltin(toolchain.id())),
                 List.of(Mount.readOnly(toolchain.sysroot(), "/crabstore/toolchain")), jobs, keepGoing, timeout, listener)
-                .substituteFrom(substituters);
+                .substituteFrom(substituters).scanForPaths(leakScanner(), strictPaths);
+    }
+
+    /**
+     * What no output may contain: the sandbox's build dir, and (for builds without the sandbox) the checkout, the
+     * home directory and {@code /tmp}.
+     */
+    private dev.crabstore.store.build.PathLeakScanner leakScanner() {
+        List<String> prefixes = new ArrayList<>(List.of(dev.crabstore.store.build.BuildEnvironment.BUILD_DIR + "/",
+                "/tmp/"));
+        String home = env.get("HOME");
+        if (home != null && home.length() > 1) {
+            prefixes.add(home + "/");
+        }
+        if (lastWorkspace != null) {
+            prefixes.add(lastWorkspace + "/");
+        }
+        return new dev.crabstore.store.build.PathLeakScanner(prefixes);
     }
 
     /**
