@@ -239,7 +239,7 @@ public final class BinaryCache {
                             + ": specified " + info.info().narHash() + " (" + info.info().narSize()
                             + " bytes), got " + got + " (" + narStream.count() + " bytes)");
                 }
-                store.registerFetched(info.info(), out);
+                store.registerRestored(info.info(), out);
             } catch (IOException e) {
                 throw new TransportException("cannot download " + info.url() + " from " + describe(), e);
             } finally {

@@ -247,6 +247,16 @@ public final class LocalStore implements AutoCloseable {
     }
 
     /**
+     * Registers a tree restored from a NAR stream whose hash and size the caller checked against {@code info} while
+     * restoring it (as Nix does when it imports): the restorer writes exactly what the NAR holds, so hashing the tree
+     * again would only double the cost of every download.
+     */
+    public PathInfo registerRestored(PathInfo info, Path tree) {
+        Canonicaliser.canonicalise(tree);
+        return moveAndRegister(tree, info);
+    }
+
+    /**
      * Moves a canonical {@code tree} whose NAR digest is {@code digest} to the path's real location (replacing
      * leftovers of an interrupted run) and commits the row. The caller holds the path's lock.
      */
