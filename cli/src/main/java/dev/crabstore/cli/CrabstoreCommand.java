@@ -22,7 +22,8 @@ public final class CrabstoreCommand implements Runnable {
             PlanCommand.class,
             RealiseCommand.class,
             ServeCommand.class,
-            StoreCommand.class);
+            StoreCommand.class,
+            WhyDependsCommand.class);
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -21,6 +21,12 @@ import tools.jackson.databind.node.ObjectNode;
 public final class StorePathInfoCommand implements Runnable {
     private final CliContext context;
 
+    @Option(names = {"-r", "--recursive"}, description = "The closures of the paths (every path they refer to).")
+    boolean recursive;
+
+    @Option(names = {"-S", "--closure-size"}, description = "Also print each path's closure size (bytes of NAR).")
+    boolean closureSize;
+
     @Option(names = "--json", description = "Print a JSON array, like 'nix path-info --json'.")
     boolean json;
 
@@ -39,18 +45,30 @@ public final class StorePathInfoCommand implements Runnable {
         ArrayNode array = mapper.createArrayNode();
         int missing = 0;
         try (LocalStore store = LocalStore.open(home, Clock.systemUTC())) {
+            java.util.List<StorePath> wanted = new java.util.ArrayList<>();
             for (String s : paths) {
                 StorePath p = sd.parsePath(s);
-                PathInfo info = store.query(p).orElse(null);
-                if (info == null) {
+                if (store.query(p).isEmpty()) {
                     context.err().println("error: path '" + s + "' is not valid in the store");
                     missing++;
                     continue;
                 }
+                wanted.add(p);
+            }
+            java.util.Collection<StorePath> shown = recursive ? closure(store, wanted) : wanted;
+            for (StorePath p : shown) {
+                PathInfo info = store.query(p).orElseThrow();
+                long closure = closureSize ? closure(store, List.of(p)).stream()
+                        .mapToLong(q -> store.query(q).orElseThrow().narSize()).sum() : -1;
                 if (json) {
-                    array.add(toJson(mapper, sd, info));
+                    ObjectNode o = toJson(mapper, sd, info);
+                    if (closureSize) {
+                        o.put("closureSize", closure);
+                    }
+                    array.add(o);
                 } else {
-                    context.out().println(sd.print(p) + "\t" + info.narHash() + "\t" + info.narSize());
+                    context.out().println(sd.print(p) + "\t" + info.narHash() + "\t" + info.narSize()
+                            + (closureSize ? "\t" + closure : ""));
                 }
             }
         }
@@ -60,6 +78,19 @@ public final class StorePathInfoCommand implements Runnable {
         if (missing > 0) {
             throw new InvalidFormatException(missing + " of the given paths are not valid");
         }
+    }
+
+    /** The paths and everything they refer to, transitively, sorted. */
+    static java.util.SortedSet<StorePath> closure(LocalStore store, java.util.Collection<StorePath> roots) {
+        java.util.SortedSet<StorePath> seen = new java.util.TreeSet<>();
+        java.util.Deque<StorePath> todo = new java.util.ArrayDeque<>(roots);
+        while (!todo.isEmpty()) {
+            StorePath p = todo.pop();
+            if (seen.add(p)) {
+                store.query(p).ifPresent(i -> todo.addAll(i.references()));
+            }
+        }
+        return seen;
     }
 
     static ObjectNode toJson(JsonMapper mapper, StoreDir sd, PathInfo info) {
