@@ -62,6 +62,7 @@ public final class StorePathInfoCommand implements Runnable {
                         .mapToLong(q -> store.query(q).orElseThrow().narSize()).sum() : -1;
                 if (json) {
                     ObjectNode o = toJson(mapper, sd, info);
+                    store.provenance(p).ifPresent(j -> o.set("provenance", mapper.readTree(j)));
                     if (closureSize) {
                         o.put("closureSize", closure);
                     }

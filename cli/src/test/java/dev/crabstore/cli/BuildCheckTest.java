@@ -25,6 +25,11 @@ class BuildCheckTest {
                 "--offline", "--check", "--rounds", "2").assertOk();
         assertTrue(r.stderr().contains("Checked 5 derivations (2 rounds)") && r.stderr().contains("all reproducible"),
                 r.stderr());
+        String out = ws.resolve("target/debug/hello").toRealPath().getParent().getFileName().toString();
+        CliRun info = CliRun.run(new byte[0], CliRun.envWithHome(dir.resolve("home")), "store", "path-info", "--json",
+                "/crabstore/store/" + out).assertOk();
+        assertTrue(info.out().contains("\"how\":\"built\"") && info.out().contains("\"rustc\":\"rustc ")
+                && info.out().contains("\"reproducible\":true") && info.out().contains("\"checked\":"), info.out());
     }
 
     /**

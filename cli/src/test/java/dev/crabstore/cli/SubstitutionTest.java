@@ -77,6 +77,12 @@ class SubstitutionTest {
         CliRun r = buildFrom("file://" + cache, key.toPublicKey().toString(), "b");
         assertTrue(r.stderr().contains(": 0 built, 3 substituted ("), r.stderr());
         assertTrue(r.stderr().contains(" Substituted hello v1.0.0"), r.stderr());
+        // Provenance: the store records where the binary came from.
+        String out = dir.resolve("b-b/target/debug/hello").toRealPath().getParent().getFileName().toString();
+        CliRun info = CliRun.run(new byte[0], env("b"), "store", "path-info", "--json", "/crabstore/store/" + out)
+                .assertOk();
+        assertTrue(info.out().contains("\"how\":\"substituted\"") && info.out().contains("\"from\":\"file://"
+                + cache), info.out());
     }
 
     @Test

@@ -61,6 +61,7 @@ public final class Realiser {
     private final Map<StorePath, Derivation> loaded = new ConcurrentHashMap<>();
     private dev.crabstore.store.cache.Substituters substituters;
     private PathLeakScanner leakScanner;
+    private Map<String, String> provenanceDetails = Map.of();
     private boolean strictPaths;
 
     public Realiser(LocalStore store, CommandRunner runner, Collection<Builtin> builtins, List<Mount> extraMounts,
@@ -89,6 +90,12 @@ public final class Realiser {
     public Realiser scanForPaths(PathLeakScanner scanner, boolean strict) {
         this.leakScanner = scanner;
         this.strictPaths = strict;
+        return this;
+    }
+
+    /** Extra facts recorded with what this realiser builds (e.g. the toolchain's version). */
+    public Realiser recordWith(Map<String, String> details) {
+        this.provenanceDetails = Map.copyOf(details);
         return this;
     }
 
@@ -312,6 +319,12 @@ public final class Realiser {
             bytes += r.narBytes();
             from = r.from().get();
         }
+        for (StorePath out : outputs.values()) {
+            if (from != null) {
+                store.recordProvenance(out, dev.crabstore.store.local.Provenance.substituted(java.time.Instant.now(),
+                        from));
+            }
+        }
         listener.substituted(drvPath, drv, from == null ? "" : from, bytes);
         return Optional.of(new Outcome(drvPath, outputs, Optional.empty()));
     }
@@ -340,6 +353,8 @@ public final class Realiser {
             candidates.addAll(outputs.values());
             for (Map.Entry<String, StorePath> e : outputs.entrySet()) {
                 store.registerOutput(e.getValue(), outDirs.get(e.getKey()), candidates, Optional.of(drvPath));
+                store.recordProvenance(e.getValue(), dev.crabstore.store.local.Provenance.built(
+                        java.time.Instant.now(), provenanceDetails));
             }
         });
     }
@@ -455,6 +470,10 @@ public final class Realiser {
                         }
                     }
                 });
+            }
+            for (Map.Entry<StorePath, List<String>> d : diffs.entrySet()) {
+                store.recordProvenance(d.getKey(), dev.crabstore.store.local.Provenance.checked(
+                        store.provenance(d.getKey()).orElse(null), java.time.Instant.now(), d.getValue().isEmpty()));
             }
             return new CheckResult(drvPath, drv, diffs, Optional.empty());
         } catch (CrabstoreException e) {

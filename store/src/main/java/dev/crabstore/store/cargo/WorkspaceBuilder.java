@@ -272,7 +272,8 @@ public final class WorkspaceBuilder {
                 new UnpackCrateBuiltin(), new FetchGitBuiltin(), new RustcBuiltin(toolchain.id()),
                 new BuildScriptRunBuiltin(toolchain.id())),
                 List.of(Mount.readOnly(toolchain.sysroot(), "/crabstore/toolchain")), jobs, keepGoing, timeout, listener)
-                .substituteFrom(substituters).scanForPaths(leakScanner(), strictPaths);
+                .substituteFrom(substituters).scanForPaths(leakScanner(), strictPaths)
+                .recordWith(Map.of("rustc", toolchain.id().description(), "toolchain", toolchain.identity()));
     }
 
     /**

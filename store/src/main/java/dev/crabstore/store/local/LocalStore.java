@@ -116,6 +116,15 @@ public final class LocalStore implements AutoCloseable {
         return db.queryPathFromHashPart(hashPart);
     }
 
+    /** Records how {@code p} was made (see {@link Provenance}). */
+    public void recordProvenance(StorePath p, String json) {
+        db.setProvenance(p, json);
+    }
+
+    public Optional<String> provenance(StorePath p) {
+        return db.provenance(p);
+    }
+
     public StoreDatabase database() {
         return db;
     }

@@ -60,6 +60,10 @@ public final class StoreDatabase implements AutoCloseable {
                         + " reference INTEGER NOT NULL REFERENCES ValidPaths(id) ON DELETE RESTRICT,"
                         + " PRIMARY KEY (referrer, reference))");
                 s.execute("CREATE INDEX IF NOT EXISTS RefsByReference ON Refs(reference)");
+                // How a path came to be (built here, substituted from where, checked): JSON, shown by path-info.
+                s.execute("CREATE TABLE IF NOT EXISTS Provenance ("
+                        + " path INTEGER PRIMARY KEY REFERENCES ValidPaths(id) ON DELETE CASCADE,"
+                        + " json TEXT NOT NULL)");
                 s.execute("PRAGMA user_version = " + SCHEMA_VERSION);
             }
             c.setAutoCommit(true);
@@ -261,12 +265,41 @@ public final class StoreDatabase implements AutoCloseable {
     }
 
     /** Removes a path's row and its outgoing references; fails if another valid path still refers to it. */
+    /** Records (replaces) how {@code path} was made; nothing if it is not valid. */
+    public synchronized void setProvenance(StorePath path, String json) {
+        try (PreparedStatement ps = connection.prepareStatement("INSERT OR REPLACE INTO Provenance (path, json) "
+                + "SELECT id, ? FROM ValidPaths WHERE path = ?")) {
+            ps.setString(1, json);
+            ps.setString(2, path.baseName());
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw failure("record the provenance of " + path, e);
+        }
+    }
+
+    /** How {@code path} was made, as recorded, if it was. */
+    public synchronized Optional<String> provenance(StorePath path) {
+        try (PreparedStatement ps = connection.prepareStatement("SELECT json FROM Provenance WHERE path = "
+                + "(SELECT id FROM ValidPaths WHERE path = ?)")) {
+            ps.setString(1, path.baseName());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw failure("read the provenance of " + path, e);
+        }
+    }
+
     public synchronized void invalidate(StorePath path) {
         try {
             connection.setAutoCommit(false);
-            try (PreparedStatement refs = connection.prepareStatement(
+            try (PreparedStatement prov = connection.prepareStatement(
+                    "DELETE FROM Provenance WHERE path = (SELECT id FROM ValidPaths WHERE path = ?)");
+                    PreparedStatement refs = connection.prepareStatement(
                     "DELETE FROM Refs WHERE referrer = (SELECT id FROM ValidPaths WHERE path = ?)");
                     PreparedStatement row = connection.prepareStatement("DELETE FROM ValidPaths WHERE path = ?")) {
+                prov.setString(1, path.baseName());
+                prov.executeUpdate();
                 refs.setString(1, path.baseName());
                 refs.executeUpdate();
                 row.setString(1, path.baseName());

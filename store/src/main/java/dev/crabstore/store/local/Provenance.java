@@ -1,0 +1,59 @@
+package dev.crabstore.store.local;
+
+import java.net.InetAddress;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * How a store path came to be, recorded with it: {@code built} here (host, crabstore and toolchain versions, time),
+ * {@code substituted} (from which cache), and when it was last {@code checked} by a rebuild.
+ */
+public final class Provenance {
+    /** crabstore's own version, as {@code --version} prints it. */
+    public static final String CRABSTORE_VERSION = "0.1.0";
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private Provenance() {}
+
+    public static String built(Instant at, Map<String, String> details) {
+        Map<String, Object> m = base("built", at);
+        m.putAll(details);
+        return JSON.writeValueAsString(m);
+    }
+
+    public static String substituted(Instant at, String from) {
+        Map<String, Object> m = base("substituted", at);
+        m.put("from", from);
+        return JSON.writeValueAsString(m);
+    }
+
+    /** The earlier record with {@code checked} (and whether the rebuild matched) added. */
+    public static String checked(String earlier, Instant at, boolean reproducible) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        if (earlier != null) {
+            JSON.readTree(earlier).properties().forEach(e -> m.put(e.getKey(), e.getValue()));
+        }
+        m.put("checked", at.toString());
+        m.put("reproducible", reproducible);
+        return JSON.writeValueAsString(m);
+    }
+
+    private static Map<String, Object> base(String how, Instant at) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("how", how);
+        m.put("time", at.toString());
+        m.put("host", host());
+        m.put("crabstore", CRABSTORE_VERSION);
+        return m;
+    }
+
+    private static String host() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "unknown";
+        }
+    }
+}
