@@ -88,10 +88,8 @@ public final class CopyCommand implements Runnable {
                     String keys = options.trustedKeysOption != null ? options.trustedKeysOption
                             : context.env().getOrDefault("CRABSTORE_TRUSTED_PUBLIC_KEYS", "");
                     TrustedKeys trusted = TrustedKeys.parse(keys);
-                    for (StorePath p : wanted) {
-                        cache.download(store, p, trusted).forEach(f -> context.out().println("copied "
-                                + store.storeDir().print(f)));
-                    }
+                    cache.download(store, wanted, trusted).forEach(f -> context.out().println("copied "
+                            + store.storeDir().print(f)));
                 }
             }
         }

@@ -28,6 +28,7 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.Map;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -184,38 +185,112 @@ public final class BinaryCache {
         }
     }
 
+    /** How many narinfos and NARs are fetched at once. */
+    private static final int PARALLEL = 8;
+
     /**
      * Downloads {@code p} and its references (references first) into the local store, trusting only what
      * {@code trusted} signs (or what is content-addressed). Returns the paths fetched.
      */
     public List<StorePath> download(LocalStore store, StorePath p, TrustedKeys trusted) {
-        cacheInfo();
-        List<StorePath> fetched = new ArrayList<>();
-        Deque<StorePath> stack = new ArrayDeque<>();
-        downloadWithReferences(store, p, trusted, fetched, stack);
-        return fetched;
+        return download(store, List.of(p), trusted);
     }
 
-    private void downloadWithReferences(LocalStore store, StorePath p, TrustedKeys trusted, List<StorePath> fetched,
-            Deque<StorePath> stack) {
-        if (store.protect(p) || stack.contains(p)) {
-            return;
+    /**
+     * Downloads the closures of {@code roots}: first every narinfo (a level of references at a time, each level's
+     * lookups in parallel; any missing or untrusted one fails the whole download before a byte of NAR is fetched),
+     * then the NARs, several at once, each registered as soon as its references are.
+     */
+    public List<StorePath> download(LocalStore store, java.util.Collection<StorePath> roots, TrustedKeys trusted) {
+        cacheInfo();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(PARALLEL, r -> {
+            Thread t = new Thread(r, "download");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            Map<StorePath, NarInfo> infos = new java.util.LinkedHashMap<>();
+            java.util.Set<StorePath> seen = new java.util.HashSet<>();
+            List<StorePath> level = new ArrayList<>(roots);
+            while (!level.isEmpty()) {
+                Map<StorePath, java.util.concurrent.CompletableFuture<NarInfo>> lookups = new java.util.LinkedHashMap<>();
+                for (StorePath p : level) {
+                    if (seen.add(p) && !store.protect(p)) {
+                        lookups.put(p, java.util.concurrent.CompletableFuture.supplyAsync(() -> trustedInfo(p, trusted),
+                                pool));
+                    }
+                }
+                List<StorePath> next = new ArrayList<>();
+                for (Map.Entry<StorePath, java.util.concurrent.CompletableFuture<NarInfo>> e : lookups.entrySet()) {
+                    NarInfo info = join(e.getValue());
+                    infos.put(e.getKey(), info);
+                    info.info().references().stream().filter(r -> !r.equals(e.getKey())).forEach(next::add);
+                }
+                level = next;
+            }
+            List<StorePath> order = new ArrayList<>();
+            java.util.Set<StorePath> visited = new java.util.HashSet<>();
+            for (StorePath p : infos.keySet()) {
+                referencesFirst(p, infos, visited, order);
+            }
+            Map<StorePath, java.util.concurrent.CompletableFuture<Void>> fetches = new java.util.HashMap<>();
+            for (StorePath p : order) {
+                NarInfo info = infos.get(p);
+                java.util.concurrent.CompletableFuture<?>[] refs = info.info().references().stream()
+                        .filter(r -> !r.equals(p) && fetches.containsKey(r)).map(fetches::get)
+                        .toArray(java.util.concurrent.CompletableFuture[]::new);
+                fetches.put(p, java.util.concurrent.CompletableFuture.allOf(refs)
+                        .thenRunAsync(() -> fetchOne(store, info), pool));
+            }
+            RuntimeException first = null;
+            for (StorePath p : order) {
+                try {
+                    join(fetches.get(p));
+                } catch (RuntimeException e) {
+                    first = first == null ? e : first;
+                }
+            }
+            if (first != null) {
+                throw first;
+            }
+            return order;
+        } finally {
+            pool.shutdownNow();
         }
+    }
+
+    private NarInfo trustedInfo(StorePath p, TrustedKeys trusted) {
         NarInfo info = narInfo(p).orElseThrow(() -> new RejectedException("binary cache " + describe()
                 + " does not have " + storeDir.print(p)));
         if (!info.isTrusted(trusted, storeDir)) {
             throw new RejectedException("the narinfo of " + storeDir.print(p) + " in " + describe()
                     + " is not signed by a trusted key");
         }
-        stack.push(p);
-        for (StorePath r : info.info().references()) {
+        return info;
+    }
+
+    private static void referencesFirst(StorePath p, Map<StorePath, NarInfo> infos, java.util.Set<StorePath> visited,
+            List<StorePath> order) {
+        if (!infos.containsKey(p) || !visited.add(p)) {
+            return;
+        }
+        for (StorePath r : infos.get(p).info().references()) {
             if (!r.equals(p)) {
-                downloadWithReferences(store, r, trusted, fetched, stack);
+                referencesFirst(r, infos, visited, order);
             }
         }
-        stack.pop();
-        fetchOne(store, info);
-        fetched.add(p);
+        order.add(p);
+    }
+
+    private static <T> T join(java.util.concurrent.CompletableFuture<T> f) {
+        try {
+            return f.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw e;
+        }
     }
 
     private void fetchOne(LocalStore store, NarInfo info) {
