@@ -1,17 +1,27 @@
 package dev.crabstore.cli;
 
-import dev.crabstore.store.cargo.NoopFingerprint;
-import dev.crabstore.store.local.StoreHome;
-
 import dev.crabstore.core.drv.Derivation;
 import dev.crabstore.core.path.StorePath;
+import dev.crabstore.core.sign.SecretKey;
 import dev.crabstore.store.build.BuildFailedException;
 import dev.crabstore.store.build.BuildListener;
+import dev.crabstore.store.cache.BinaryCache;
+import dev.crabstore.store.cache.CacheUrls;
+import dev.crabstore.store.cache.Compression;
+import dev.crabstore.store.cache.Substituters;
+import dev.crabstore.store.cache.transport.CacheTransport;
+import dev.crabstore.store.cargo.NoopFingerprint;
 import dev.crabstore.store.cargo.WorkspaceBuilder;
 import dev.crabstore.store.local.LocalStore;
+import dev.crabstore.store.local.StoreHome;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -28,6 +38,9 @@ public final class BuildCommand implements Runnable {
 
     @Mixin
     StoreOptions options;
+
+    @Mixin
+    SubstitutionOptions substitution;
 
     @Option(names = {"-v", "--verbose"}, description = "Show each unit's derivation and the builder's output.")
     boolean verbose;
@@ -46,12 +59,12 @@ public final class BuildCommand implements Runnable {
     int rounds;
 
     @Option(names = "--push", paramLabel = "URL", description = "Then upload what the build produced (the closure "
-            + "of the requested artifacts) to this binary cache, signed with --sign.")
+            + "of the requested artifacts) to this binary cache, skipping what it has, signed with --sign.")
     String push;
 
     @Option(names = "--sign", paramLabel = "KEYFILE", description = "With --push: sign the narinfos with this secret "
-            + "key file (default: the config's secret-key-files).")
-    Path signKey;
+            + "key file; may be repeated (default: the config's secret-key-files, $CRABSTORE_SECRET_KEY_FILES).")
+    List<Path> signKeys;
 
     @Option(names = "--strict-paths", description = "Fail a unit whose output contains an absolute path outside the "
             + "store (the build dir, the checkout, $HOME, /tmp) instead of warning.")
@@ -77,8 +90,8 @@ public final class BuildCommand implements Runnable {
         AtomicInteger built = new AtomicInteger();
         AtomicInteger fresh = new AtomicInteger();
         AtomicInteger substituted = new AtomicInteger();
-        java.util.concurrent.atomic.AtomicLong fetchedBytes = new java.util.concurrent.atomic.AtomicLong();
-        java.util.Set<String> compiling = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        AtomicLong fetchedBytes = new AtomicLong();
+        Set<String> compiling = ConcurrentHashMap.newKeySet();
         ProgressBar bar = new ProgressBar(context.err(), context.env());
         BuildListener listener = new BuildListener() {
             @Override
@@ -108,9 +121,9 @@ public final class BuildCommand implements Runnable {
             }
 
             @Override
-            public void substituted(StorePath p, Derivation d, String from, long narBytes) {
+            public void substituted(StorePath p, Derivation d, String from, long bytes) {
                 substituted.incrementAndGet();
-                fetchedBytes.addAndGet(narBytes);
+                fetchedBytes.addAndGet(bytes);
                 String pkg = d.env().getOrDefault("crabstorePackage", d.name());
                 if (d.builder().equals("builtin:rustc") || verbose) {
                     bar.println(" Substituted " + pkg + (verbose ? " (" + p.baseName() + ") from " + from : ""));
@@ -140,10 +153,10 @@ public final class BuildCommand implements Runnable {
                 bar.finished(p.name());
             }
         };
-        try (LocalStore store = options.openStore(context)) {
-            WorkspaceBuilder builder = new WorkspaceBuilder(store, context.env());
-            dev.crabstore.store.cache.Substituters caches = options.substituters(context, store, ws);
-            builder.substituteFrom(caches).strictPaths(strictPaths);
+        try (LocalStore store = options.openStore(context);
+                Substituters caches = substitution.open(context, store, ws)) {
+            WorkspaceBuilder builder = new WorkspaceBuilder(store, context.env()).substituteFrom(caches)
+                    .strictPaths(strictPaths);
             JsonMessages[] json = new JsonMessages[1];
             WorkspaceBuilder.Result r = builder.build(ws, cargo.selection(), buildPlan, options.runner(context),
                     options.jobs(), options.keepGoing, options.timeout(), planned -> {
@@ -163,12 +176,9 @@ public final class BuildCommand implements Runnable {
                 throw new BuildFailedException("build failed after " + String.format(Locale.ROOT, "%.2f", secs)
                         + "s (" + built.get() + " units built)");
             }
-            if (caches != null) {
-                caches.close();
-            }
             context.err().printf(Locale.ROOT, "    Finished `%s` profile in %.2fs: %d built, %s%d fresh%n", r.profile(),
                     secs, built.get(), substituted.get() == 0 ? "" : String.format(Locale.ROOT,
-                            "%d substituted (%.1f MiB), ", substituted.get(), fetchedBytes.get() / 1048576.0),
+                            "%d substituted (%s fetched), ", substituted.get(), humanBytes(fetchedBytes.get())),
                     fresh.get());
             if (push != null) {
                 pushOutputs(store, r);
@@ -180,7 +190,7 @@ public final class BuildCommand implements Runnable {
                 r.artifacts().forEach(a -> context.err().println("      Linked " + ws.relativize(a)));
             } else if (!check && !context.args().isEmpty() && buildPlan == null && messageFormat.equals("human")) { // a plan file's content is not fingerprinted
                 String summary = String.format(Locale.ROOT, "    Finished `%s` profile in {secs}s: 0 built, %d fresh%n",
-                        r.profile(), built.get() + fresh.get());
+                        r.profile(), built.get() + substituted.get() + fresh.get());
                 try {
                     NoopFingerprint.write(fingerprint, startMillis, builder.fingerprintInputs(ws, cargo.selection(),
                             r.planned(), r.artifacts()), new NoopFingerprint.Replay("", summary));
@@ -225,38 +235,32 @@ public final class BuildCommand implements Runnable {
         }
     }
 
+    /** 812 B, 3.4 KiB, 12.0 MiB. */
+    static String humanBytes(long bytes) {
+        if (bytes < 1024) {
+            return bytes + " B";
+        }
+        if (bytes < 1024 * 1024) {
+            return String.format(Locale.ROOT, "%.1f KiB", bytes / 1024.0);
+        }
+        return String.format(Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
+    }
+
     /** {@code --push}: the closure of the requested units' outputs into a binary cache, signed. */
     private void pushOutputs(LocalStore store, WorkspaceBuilder.Result r) {
-        java.util.Set<StorePath> roots = new java.util.TreeSet<>();
+        Set<StorePath> roots = new TreeSet<>();
         for (int i : r.planned().cargo().unitGraph().roots()) {
             roots.add(r.plan().outputs().get(i));
         }
-        java.util.Optional<dev.crabstore.core.sign.SecretKey> key = java.util.Optional.empty();
-        Path keyFile = signKey;
-        if (keyFile == null) {
-            java.util.List<String> files = dev.crabstore.store.config.CrabstoreConfig.load(context.env(),
-                    cargo.workspace()).secretKeyFiles();
-            keyFile = files.isEmpty() ? null : Path.of(files.get(0));
+        List<Path> keyFiles = signKeys;
+        if (keyFiles == null || keyFiles.isEmpty()) {
+            keyFiles = substitution.config(context, cargo.workspace()).secretKeyFiles().stream().map(Path::of).toList();
         }
-        if (keyFile != null) {
-            try {
-                key = java.util.Optional.of(dev.crabstore.core.sign.SecretKey.parse(
-                        java.nio.file.Files.readString(keyFile).strip()));
-            } catch (java.io.IOException e) {
-                throw new dev.crabstore.store.StoreIOException("cannot read the secret key file " + keyFile, e);
-            }
-        }
-        try (dev.crabstore.store.cache.transport.CacheTransport t = dev.crabstore.store.cache.CacheUrls.open(push,
-                java.time.Duration.ofSeconds(60), context.env())) {
-            java.util.List<StorePath> up = new dev.crabstore.store.cache.BinaryCache(t, store.storeDir()).upload(store,
-                    roots, key, dev.crabstore.store.cache.Compression.parse("zstd"));
+        List<SecretKey> keys = SecretKeyFiles.read(keyFiles);
+        try (CacheTransport t = CacheUrls.open(push, SubstitutionOptions.CACHE_TIMEOUT, context.env())) {
+            List<StorePath> up = new BinaryCache(t, store.storeDir()).upload(store, roots, keys, Compression.ZSTD);
             context.err().printf(Locale.ROOT, "      Pushed %d paths to %s%s%n", up.size(), push,
-                    key.isPresent() ? "" : " (unsigned)");
-        } catch (Exception e) {
-            if (e instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new dev.crabstore.store.StoreIOException("cannot push to " + push + ": " + e.getMessage());
+                    keys.isEmpty() ? " (unsigned)" : "");
         }
     }
 }

@@ -2,22 +2,19 @@ package dev.crabstore.cli;
 
 import dev.crabstore.core.InvalidFormatException;
 import dev.crabstore.core.path.StorePath;
-import dev.crabstore.core.sign.SecretKey;
 import dev.crabstore.core.sign.TrustedKeys;
-import dev.crabstore.store.StoreIOException;
+import dev.crabstore.planner.config.CrabstoreConfig;
 import dev.crabstore.store.cache.BinaryCache;
 import dev.crabstore.store.cache.CacheUrls;
 import dev.crabstore.store.cache.Compression;
 import dev.crabstore.store.cache.transport.CacheTransport;
+import dev.crabstore.store.config.ConfigFiles;
 import dev.crabstore.store.local.LocalStore;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -46,8 +43,13 @@ public final class CopyCommand implements Runnable {
         String from;
     }
 
-    @Option(names = "--sign", paramLabel = "KEYFILE", description = "Sign uploaded narinfos with this secret key file.")
-    Path signKey;
+    @Option(names = "--sign", paramLabel = "KEYFILE", description = "Sign uploaded narinfos with this secret key file; "
+            + "may be repeated.")
+    List<Path> signKeys = new ArrayList<>();
+
+    @Option(names = "--trusted-public-keys", paramLabel = "KEYS", description = "Space-separated public keys to trust "
+            + "for --from (default: the config file's trusted-public-keys, $CRABSTORE_TRUSTED_PUBLIC_KEYS).")
+    String trustedKeys;
 
     @Option(names = "--compression", paramLabel = "C", defaultValue = "zstd",
             description = "NAR compression for uploads: zstd (default), xz, bzip2, gzip or none.")
@@ -80,29 +82,19 @@ public final class CopyCommand implements Runnable {
                     if (wanted.isEmpty()) {
                         throw new InvalidFormatException("nothing to copy: give store paths or --all");
                     }
-                    List<StorePath> up = cache.upload(store, wanted, readKey(), Compression.parse(compression));
+                    List<StorePath> up = cache.upload(store, wanted, SecretKeyFiles.read(signKeys),
+                            Compression.parse(compression));
                     up.forEach(p -> context.out().println("copied " + store.storeDir().print(p)));
                     context.err().println(up.size() + " paths uploaded to " + cache.describe()
                             + " (the rest of the closure was there already)");
                 } else {
-                    String keys = options.trustedKeysOption != null ? options.trustedKeysOption
-                            : context.env().getOrDefault("CRABSTORE_TRUSTED_PUBLIC_KEYS", "");
-                    TrustedKeys trusted = TrustedKeys.parse(keys);
+                    List<String> keys = trustedKeys != null ? CrabstoreConfig.words(trustedKeys).orElseThrow()
+                            : ConfigFiles.load(context.env(), null).trustedPublicKeys();
+                    TrustedKeys trusted = TrustedKeys.parse(String.join(" ", keys));
                     cache.download(store, wanted, trusted).forEach(f -> context.out().println("copied "
                             + store.storeDir().print(f)));
                 }
             }
-        }
-    }
-
-    private Optional<SecretKey> readKey() {
-        if (signKey == null) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(SecretKey.parse(Files.readString(signKey)));
-        } catch (IOException e) {
-            throw new StoreIOException("cannot read the secret key file " + signKey, e);
         }
     }
 }

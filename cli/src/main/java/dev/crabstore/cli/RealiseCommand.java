@@ -8,6 +8,7 @@ import dev.crabstore.store.StoreIOException;
 import dev.crabstore.store.build.BuildFailedException;
 import dev.crabstore.store.build.BuildListener;
 import dev.crabstore.store.build.Realiser;
+import dev.crabstore.store.cache.Substituters;
 import dev.crabstore.store.local.LocalStore;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -29,6 +30,9 @@ public final class RealiseCommand implements Runnable {
 
     @Mixin
     StoreOptions options;
+
+    @Mixin
+    SubstitutionOptions substitution;
 
     @Parameters(arity = "1..*", paramLabel = "DRV")
     List<String> drvs;
@@ -57,6 +61,7 @@ public final class RealiseCommand implements Runnable {
                         public void failed(StorePath p, Derivation drv, String message) {
                             context.err().println("error: " + message);
                         }
+
                         @Override
                         public void substituted(StorePath p, Derivation drv, String from, long bytes) {
                             context.err().println("copying outputs of '" + sd.print(p) + "' from '" + from + "'...");
@@ -67,11 +72,9 @@ public final class RealiseCommand implements Runnable {
                             context.err().println("warning: cannot substitute '" + sd.print(p) + "': " + reason);
                         }
                     });
-            dev.crabstore.store.cache.Substituters caches = options.substituters(context, store, null);
-            realiser.substituteFrom(caches);
-            Map<StorePath, Realiser.Outcome> outcomes = realiser.realise(paths);
-            if (caches != null) {
-                caches.close();
+            Map<StorePath, Realiser.Outcome> outcomes;
+            try (Substituters caches = substitution.open(context, store, null)) {
+                outcomes = realiser.substituteFrom(caches).realise(paths);
             }
             int failed = 0;
             for (Realiser.Outcome o : outcomes.values()) {

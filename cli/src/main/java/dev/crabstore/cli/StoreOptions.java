@@ -8,6 +8,7 @@ import dev.crabstore.store.local.StoreHome;
 import dev.crabstore.store.sandbox.BwrapSandbox;
 import dev.crabstore.store.sandbox.CommandRunner;
 import dev.crabstore.store.sandbox.UnsandboxedRunner;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -31,51 +32,6 @@ public final class StoreOptions {
 
     int jobs() {
         return jobs != null ? jobs : Runtime.getRuntime().availableProcessors();
-    }
-
-    @Option(names = "--substituters", paramLabel = "URLS",
-            description = "Space-separated binary caches to fetch outputs from (default: the config's substituters, "
-                    + "$CRABSTORE_SUBSTITUTERS).")
-    String substitutersOption;
-
-    @Option(names = "--trusted-public-keys", paramLabel = "KEYS",
-            description = "Space-separated keys whose signatures are trusted (default: the config's, "
-                    + "$CRABSTORE_TRUSTED_PUBLIC_KEYS).")
-    String trustedKeysOption;
-
-    @Option(names = "--no-substitute", description = "Build everything locally; ask no binary cache.")
-    boolean noSubstitute;
-
-    /** The configured substituters (config file, project file, environment, options), or null when there are none. */
-    dev.crabstore.store.cache.Substituters substituters(CliContext context, LocalStore store,
-            java.nio.file.Path workspace) {
-        if (noSubstitute) {
-            return null;
-        }
-        dev.crabstore.store.config.CrabstoreConfig config = dev.crabstore.store.config.CrabstoreConfig.load(
-                context.env(), workspace);
-        if (substitutersOption != null) {
-            config = config.withSubstituters(words(substitutersOption));
-        }
-        if (trustedKeysOption != null) {
-            config = config.withTrustedPublicKeys(words(trustedKeysOption));
-        }
-        if (config.substituters().isEmpty()) {
-            return null;
-        }
-        dev.crabstore.core.sign.TrustedKeys trusted = dev.crabstore.core.sign.TrustedKeys.parse(
-                String.join(" ", config.trustedPublicKeys()));
-        if (trusted.isEmpty()) {
-            context.err().println("warning: substituters are configured but no trusted-public-keys: only "
-                    + "content-addressed paths can be substituted");
-        }
-        return dev.crabstore.store.cache.Substituters.open(config.substituters(), trusted, store.storeDir(),
-                context.env(), store.home().root().resolve("var/substituters/misses"), config.negativeTtl(), Clock.systemUTC(),
-                m -> context.err().println("warning: " + m));
-    }
-
-    private static List<String> words(String s) {
-        return java.util.Arrays.stream(s.strip().split("\\s+")).filter(w -> !w.isEmpty()).toList();
     }
 
     LocalStore openStore(CliContext context) {
@@ -108,7 +64,7 @@ public final class StoreOptions {
         dev.crabstore.store.build.RustToolchainId id;
         try {
             dev.crabstore.store.cargo.RustToolchain tc = dev.crabstore.store.cargo.RustToolchain.probe(
-                    java.nio.file.Path.of("").toAbsolutePath(), context.env());
+                    Path.of("").toAbsolutePath(), context.env());
             id = tc.id();
             mounts = List.of(dev.crabstore.store.sandbox.Mount.readOnly(tc.sysroot(), "/crabstore/toolchain"));
         } catch (dev.crabstore.core.CrabstoreException e) {

@@ -17,10 +17,13 @@ public interface BuildListener {
 
     BuildListener NONE = new BuildListener() {};
 
-    /** The outputs of {@code drvPath} were fetched from the binary cache {@code from} ({@code narBytes} in all). */
-    default void substituted(StorePath drvPath, Derivation drv, String from, long narBytes) {}
+    /**
+     * The outputs of {@code drvPath} were fetched from the binary cache {@code from} instead of being built;
+     * {@code bytes} were downloaded for them and the references they needed (compressed, as the cache stores them).
+     */
+    default void substituted(StorePath drvPath, Derivation drv, String from, long bytes) {}
 
-    /** No cache could deliver the outputs of {@code drvPath} after all; it is built instead. */
+    /** No cache could deliver the outputs of {@code drvPath} after all ({@code reason} says why); it is built. */
     default void substitutionFailed(StorePath drvPath, Derivation drv, String reason) {}
 
     /** The output of {@code drvPath} contains absolute paths outside the store (it is registered anyway). */
@@ -54,9 +57,9 @@ public interface BuildListener {
             }
 
             @Override
-            public void substituted(StorePath drvPath, Derivation drv, String from, long narBytes) {
-                a.substituted(drvPath, drv, from, narBytes);
-                b.substituted(drvPath, drv, from, narBytes);
+            public void substituted(StorePath drvPath, Derivation drv, String from, long bytes) {
+                a.substituted(drvPath, drv, from, bytes);
+                b.substituted(drvPath, drv, from, bytes);
             }
 
             @Override

@@ -11,6 +11,7 @@ import dev.crabstore.core.path.ContentAddressMethod;
 import dev.crabstore.core.path.StoreDir;
 import dev.crabstore.core.path.StorePath;
 import dev.crabstore.store.StoreIOException;
+import dev.crabstore.store.cache.Substituters;
 import dev.crabstore.store.local.Canonicaliser;
 import dev.crabstore.store.local.LocalStore;
 import dev.crabstore.store.local.PathLocks;
@@ -59,7 +60,7 @@ public final class Realiser {
     private final BuildListener listener;
     private final Duration timeout;
     private final Map<StorePath, Derivation> loaded = new ConcurrentHashMap<>();
-    private dev.crabstore.store.cache.Substituters substituters;
+    private Substituters substituters;
     private PathLeakScanner leakScanner;
     private Map<String, String> provenanceDetails = Map.of();
     private boolean strictPaths;
@@ -78,7 +79,7 @@ public final class Realiser {
     }
 
     /** Fetch outputs from these binary caches instead of building them, when they have them. */
-    public Realiser substituteFrom(dev.crabstore.store.cache.Substituters caches) {
+    public Realiser substituteFrom(Substituters caches) {
         this.substituters = caches;
         return this;
     }
@@ -310,13 +311,12 @@ public final class Realiser {
             if (store.protect(out)) {
                 continue;
             }
-            dev.crabstore.store.cache.Substituters.Result r = substituters.substitute(store, out);
+            Substituters.Result r = substituters.substitute(store, out);
             if (!r.substituted()) {
-                listener.substitutionFailed(drvPath, drv, r.failures().isEmpty()
-                        ? "no substituter has " + store.storeDir().print(out) : String.join("; ", r.failures()));
+                listener.substitutionFailed(drvPath, drv, String.join("; ", r.failures()));
                 return Optional.empty();
             }
-            bytes += r.narBytes();
+            bytes += r.bytes();
             from = r.from().get();
         }
         for (StorePath out : outputs.values()) {

@@ -25,16 +25,16 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.Map;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A Nix-format binary cache over a {@link CacheTransport}: {@code nix-cache-info}, {@code <hash>.narinfo} and
@@ -44,18 +44,39 @@ import java.util.TreeSet;
 public final class BinaryCache {
     private final CacheTransport transport;
     private final StoreDir storeDir;
+    private final Map<StorePath, NarInfo> narInfos; // null: ask every time
+    private volatile NixCacheInfo cacheInfo;
 
     public BinaryCache(CacheTransport transport, StoreDir storeDir) {
+        this(transport, storeDir, false);
+    }
+
+    /**
+     * @param rememberNarInfos keep every narinfo found for the life of this object, so that asking whether a cache
+     *                         has a path and then fetching it reads the narinfo once (substituters do; "not there"
+     *                         is remembered by them, for their negative TTL)
+     */
+    public BinaryCache(CacheTransport transport, StoreDir storeDir, boolean rememberNarInfos) {
         this.transport = transport;
         this.storeDir = storeDir;
+        this.narInfos = rememberNarInfos ? new ConcurrentHashMap<>() : null;
     }
 
     public String describe() {
         return transport.describe();
     }
 
-    /** The cache's nix-cache-info; a cache for another store dir is refused. */
+    /** The cache's nix-cache-info (read once); a cache for another store dir is refused. */
     public NixCacheInfo cacheInfo() {
+        NixCacheInfo known = cacheInfo;
+        if (known == null) {
+            known = readCacheInfo();
+            cacheInfo = known;
+        }
+        return known;
+    }
+
+    private NixCacheInfo readCacheInfo() {
         Optional<InputStream> in = transport.get("nix-cache-info");
         if (in.isEmpty()) {
             return new NixCacheInfo(Optional.empty(), Optional.empty(), java.util.OptionalInt.empty());
@@ -70,6 +91,19 @@ public final class BinaryCache {
 
     /** The narinfo of {@code p}, or empty when the cache does not have it (or has one for another path). */
     public Optional<NarInfo> narInfo(StorePath p) {
+        if (narInfos == null) {
+            return readNarInfo(p);
+        }
+        NarInfo known = narInfos.get(p);
+        if (known != null) {
+            return Optional.of(known);
+        }
+        Optional<NarInfo> read = readNarInfo(p);
+        read.ifPresent(i -> narInfos.put(p, i));
+        return read;
+    }
+
+    private Optional<NarInfo> readNarInfo(StorePath p) {
         String name = p.hashPart() + ".narinfo";
         Optional<InputStream> in = transport.get(name);
         if (in.isEmpty()) {
@@ -91,6 +125,12 @@ public final class BinaryCache {
     /** Uploads {@code roots} and their closure (references first), skipping what the cache has. Returns uploaded paths. */
     public List<StorePath> upload(LocalStore store, Set<StorePath> roots, Optional<SecretKey> key,
             Compression compression) {
+        return upload(store, roots, key.stream().toList(), compression);
+    }
+
+    /** {@link #upload(LocalStore, Set, Optional, Compression)}, each narinfo signed with every one of {@code keys}. */
+    public List<StorePath> upload(LocalStore store, Set<StorePath> roots, List<SecretKey> keys,
+            Compression compression) {
         if (!transport.exists("nix-cache-info")) {
             putText("nix-cache-info", NixCacheInfo.of(storeDir.path(), true, 40).render(), "text/x-nix-cache-info",
                     store);
@@ -102,7 +142,7 @@ public final class BinaryCache {
             if (transport.exists(p.hashPart() + ".narinfo")) {
                 continue;
             }
-            uploadOne(store, p, key, compression);
+            uploadOne(store, p, keys, compression);
             uploaded.add(p);
         }
         return uploaded;
@@ -131,7 +171,7 @@ public final class BinaryCache {
         order.add(p);
     }
 
-    private void uploadOne(LocalStore store, StorePath p, Optional<SecretKey> key, Compression compression) {
+    private void uploadOne(LocalStore store, StorePath p, List<SecretKey> keys, Compression compression) {
         PathInfo info = store.query(p).orElseThrow();
         Path temp = store.newTempDir("upload-" + p.name());
         try {
@@ -155,8 +195,8 @@ public final class BinaryCache {
             transport.put(url, file, "application/x-nix-nar");
             NarInfo narInfo = new NarInfo(info.withRegistrationTime(0), url, compression.nixName(), Optional.of(fh),
                     OptionalLong.of(fileHash.count()), Optional.empty());
-            if (key.isPresent()) {
-                narInfo = narInfo.sign(key.get(), storeDir);
+            for (SecretKey key : keys) {
+                narInfo = narInfo.sign(key, storeDir);
             }
             putText(p.hashPart() + ".narinfo", narInfo.render(storeDir), "text/x-nix-narinfo", store);
         } catch (IOException e) {
@@ -240,7 +280,7 @@ public final class BinaryCache {
                         .filter(r -> !r.equals(p) && fetches.containsKey(r)).map(fetches::get)
                         .toArray(java.util.concurrent.CompletableFuture[]::new);
                 fetches.put(p, java.util.concurrent.CompletableFuture.allOf(refs)
-                        .thenRunAsync(() -> fetchOne(store, info), pool));
+                        .thenRunAsync(() -> fetch(store, info), pool));
             }
             RuntimeException first = null;
             for (StorePath p : order) {
@@ -293,17 +333,29 @@ public final class BinaryCache {
         }
     }
 
-    private void fetchOne(LocalStore store, NarInfo info) {
+    /**
+     * Fetches the NAR {@code info} describes, verifies its hash and size while it streams, unpacks it into a temporary
+     * directory and registers it (its references must be valid already). Trust is the caller's business. Returns the
+     * bytes read from the cache (0 if the path became valid meanwhile).
+     */
+    public long fetch(LocalStore store, NarInfo info) {
         StorePath p = info.path();
         try (PathLocks.PathLock lock = store.locks().lock(p)) {
             if (store.isValid(p)) {
-                return;
+                return 0;
+            }
+            for (StorePath r : info.info().references()) {
+                if (!r.equals(p) && !store.isValid(r)) {
+                    throw new RejectedException("cannot import " + storeDir.print(p) + ": its reference "
+                            + storeDir.print(r) + " is not valid");
+                }
             }
             Compression compression = Compression.parse(info.compression());
             InputStream file = transport.get(info.url()).orElseThrow(() -> new RejectedException("file '"
                     + info.url() + "' does not exist in binary cache " + describe()));
             Path temp = store.newTempDir("download-" + p.name());
-            try (InputStream in = file) {
+            CountingInputStream counted = new CountingInputStream(file);
+            try (InputStream in = counted) {
                 HashingInputStream narStream = new HashingInputStream(compression.decompress(in), info.info()
                         .narSize());
                 Path out = temp.resolve("out");
@@ -315,11 +367,39 @@ public final class BinaryCache {
                             + " bytes), got " + got + " (" + narStream.count() + " bytes)");
                 }
                 store.registerRestored(info.info(), out);
+                return counted.count;
             } catch (IOException e) {
                 throw new TransportException("cannot download " + info.url() + " from " + describe(), e);
             } finally {
                 Canonicaliser.deleteTree(temp);
             }
+        }
+    }
+
+    /** Counts the bytes read from the cache (the compressed file). */
+    private static final class CountingInputStream extends FilterInputStream {
+        long count;
+
+        CountingInputStream(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = in.read();
+            if (b >= 0) {
+                count++;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            if (n > 0) {
+                count += n;
+            }
+            return n;
         }
     }
 

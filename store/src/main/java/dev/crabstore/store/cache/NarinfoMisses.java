@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
@@ -14,9 +15,12 @@ import java.util.Map;
 /**
  * Remembers which caches did not have which paths, for a while ({@code narinfo-cache-negative-ttl}), so that a build
  * does not ask again for every unit each time. One line per miss ({@code epochSeconds url hashPart}), appended; a
- * torn or stale line is ignored.
+ * torn or stale line is ignored, and a file mostly made of stale lines is rewritten without them.
  */
 final class NarinfoMisses {
+    /** A file with more lines than this, over half of them stale, is rewritten when read. */
+    static final int COMPACT_AT = 10_000;
+
     private final Path file;
     private final Clock clock;
     private final Duration ttl;
@@ -34,11 +38,11 @@ final class NarinfoMisses {
     }
 
     synchronized void record(String url, String hashPart) {
-        long now = clock.instant().getEpochSecond();
-        load().put(url + " " + hashPart, now);
-        if (ttl.isZero()) {
+        if (ttl.isZero() || recentlyMissing(url, hashPart)) {
             return;
         }
+        long now = clock.instant().getEpochSecond();
+        load().put(url + " " + hashPart, now);
         try {
             Files.createDirectories(file.getParent());
             Files.writeString(file, now + " " + url + " " + hashPart + "\n", StandardCharsets.UTF_8,
@@ -59,10 +63,24 @@ final class NarinfoMisses {
                         misses.merge(f[1] + " " + f[2], Long.parseLong(f[0]), Math::max);
                     }
                 }
+                long now = clock.instant().getEpochSecond();
+                misses.values().removeIf(at -> now - at >= ttl.toSeconds());
+                if (lines.size() > COMPACT_AT && lines.size() > 2 * misses.size()) {
+                    compact();
+                }
             } catch (IOException | RuntimeException e) {
                 // start afresh
             }
         }
         return misses;
+    }
+
+    /** Rewrites the file with only the live entries (a miss another process appends meanwhile may be lost). */
+    private void compact() throws IOException {
+        StringBuilder b = new StringBuilder();
+        misses.forEach((k, at) -> b.append(at).append(' ').append(k).append('\n'));
+        Path temp = file.resolveSibling(file.getFileName() + ".tmp" + ProcessHandle.current().pid());
+        Files.writeString(temp, b, StandardCharsets.UTF_8);
+        Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 }

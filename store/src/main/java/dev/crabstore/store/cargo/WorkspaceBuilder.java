@@ -26,6 +26,7 @@ import dev.crabstore.store.build.FetchUrlBuiltin;
 import dev.crabstore.store.build.Realiser;
 import dev.crabstore.store.build.RustcBuiltin;
 import dev.crabstore.store.build.UnpackCrateBuiltin;
+import dev.crabstore.store.cache.Substituters;
 import dev.crabstore.store.fetch.VerifiedDownloader;
 import dev.crabstore.store.local.GcRoots;
 import dev.crabstore.store.local.LocalStore;
@@ -56,7 +57,7 @@ public final class WorkspaceBuilder {
 
     private final LocalStore store;
     private final Map<String, String> env;
-    private dev.crabstore.store.cache.Substituters substituters;
+    private Substituters substituters;
     private boolean strictPaths;
     private String lastWorkspace;
 
@@ -72,7 +73,7 @@ public final class WorkspaceBuilder {
     }
 
     /** Units whose outputs these caches have are fetched, not built. */
-    public WorkspaceBuilder substituteFrom(dev.crabstore.store.cache.Substituters caches) {
+    public WorkspaceBuilder substituteFrom(Substituters caches) {
         this.substituters = caches;
         return this;
     }

@@ -1,8 +1,10 @@
 package dev.crabstore.store.local;
 
 import dev.crabstore.core.path.StoreDir;
+import dev.crabstore.store.config.ConfigFiles;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Where a local store keeps its state. The logical store dir (what every path and hash refers to) and the physical
@@ -31,11 +33,11 @@ public record StoreHome(Path root, StoreDir storeDir) {
     public static StoreHome fromEnvironment(Map<String, String> env) {
         String home = env.get("CRABSTORE_HOME");
         Path root;
-        String configured;
+        Optional<Path> configured;
         if (home != null && !home.isEmpty()) {
             root = Path.of(home);
-        } else if ((configured = configuredStore(env)) != null) {
-            root = Path.of(configured);
+        } else if ((configured = ConfigFiles.userStore(env)).isPresent()) {
+            root = configured.get();
         } else if (env.get("XDG_DATA_HOME") != null && !env.get("XDG_DATA_HOME").isEmpty()) {
             root = Path.of(env.get("XDG_DATA_HOME"), "crabstore");
         } else {
@@ -43,18 +45,6 @@ public record StoreHome(Path root, StoreDir storeDir) {
         }
         String sd = env.get("CRABSTORE_STORE_DIR");
         return new StoreHome(root, sd == null || sd.isEmpty() ? StoreDir.DEFAULT : new StoreDir(sd));
-    }
-
-    /** The {@code store} key of the user's config file, read only when the file exists. */
-    private static String configuredStore(Map<String, String> env) {
-        String xdg = env.get("XDG_CONFIG_HOME");
-        Path file = xdg != null && !xdg.isEmpty() ? Path.of(xdg, "crabstore", "config.toml")
-                : Path.of(env.getOrDefault("HOME", System.getProperty("user.home")), ".config", "crabstore",
-                        "config.toml");
-        if (!java.nio.file.Files.isRegularFile(file)) {
-            return null;
-        }
-        return dev.crabstore.store.config.CrabstoreConfig.defaults().with(file).store().orElse(null);
     }
 
     public Path realStoreDir() {
