@@ -352,7 +352,9 @@ public final class Realiser {
             Set<StorePath> candidates = new TreeSet<>(inputs);
             candidates.addAll(outputs.values());
             for (Map.Entry<String, StorePath> e : outputs.entrySet()) {
-                store.registerOutput(e.getValue(), outDirs.get(e.getKey()), candidates, Optional.of(drvPath));
+                Optional<ContentAddress> ca = drv.outputs().get(e.getKey()) instanceof DerivationOutput.Fixed f
+                        ? Optional.of(f.ca()) : Optional.empty();
+                store.registerOutput(e.getValue(), outDirs.get(e.getKey()), candidates, Optional.of(drvPath), ca);
                 store.recordProvenance(e.getValue(), dev.crabstore.store.local.Provenance.built(
                         java.time.Instant.now(), provenanceDetails));
             }

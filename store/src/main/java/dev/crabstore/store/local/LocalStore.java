@@ -232,6 +232,16 @@ public final class LocalStore implements AutoCloseable {
      */
     public PathInfo registerOutput(StorePath path, Path built, Collection<StorePath> referenceCandidates,
             Optional<StorePath> deriver) {
+        return registerOutput(path, built, referenceCandidates, deriver, Optional.empty());
+    }
+
+    /**
+     * {@link #registerOutput(StorePath, Path, Collection, Optional)} for an output that has a content address (that
+     * of a fixed-output derivation, already checked): it is recorded, so that binary caches can serve the path
+     * without a signature, as Nix does.
+     */
+    public PathInfo registerOutput(StorePath path, Path built, Collection<StorePath> referenceCandidates,
+            Optional<StorePath> deriver, Optional<ContentAddress> ca) {
         Set<StorePath> candidates = new TreeSet<>(referenceCandidates);
         candidates.add(path);
         Canonicaliser.canonicalise(built);
@@ -239,7 +249,7 @@ public final class LocalStore implements AutoCloseable {
         HashingOutputStream h = new HashingOutputStream(HashAlgorithm.SHA256, scanner);
         NarDumper.dump(built, h);
         NarDigest digest = new NarDigest(h.hash(), h.count());
-        return commit(path, built, scanner.found(), deriver, Optional.empty(), digest);
+        return commit(path, built, scanner.found(), deriver, ca, digest);
     }
 
     /**

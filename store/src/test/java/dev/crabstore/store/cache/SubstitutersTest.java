@@ -2,6 +2,7 @@ package dev.crabstore.store.cache;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.crabstore.core.path.StoreDir;
@@ -9,6 +10,7 @@ import dev.crabstore.core.path.StorePath;
 import dev.crabstore.core.sign.TrustedKeys;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -30,6 +32,7 @@ class SubstitutersTest {
     HttpServer server;
     final List<String> requests = new ArrayList<>();
     int priority = 50;
+    volatile int status = 404; // for narinfos
 
     /** A clock the test moves. */
     static final class MovableClock extends Clock {
@@ -61,7 +64,7 @@ class SubstitutersTest {
             }
             byte[] body = p.equals("/nix-cache-info") ? ("StoreDir: /crabstore/store\nPriority: " + priority + "\n")
                     .getBytes(StandardCharsets.UTF_8) : null;
-            ex.sendResponseHeaders(body == null ? 404 : 200, body == null ? -1 : body.length);
+            ex.sendResponseHeaders(body == null ? status : 200, body == null ? -1 : body.length);
             if (body != null) {
                 ex.getResponseBody().write(body);
             }
@@ -105,6 +108,55 @@ class SubstitutersTest {
             assertFalse(s.has(p));
             assertEquals(2, narinfoRequests(), "after the TTL the cache is asked again");
         }
+    }
+
+    @Test
+    void nothingIsAskedBeforeTheFirstQuery() {
+        try (Substituters s = Substituters.open(List.of(url()), TrustedKeys.parse(""), SD, Map.of(), dir.resolve("m"),
+                Duration.ofSeconds(3600), Clock.systemUTC(), m -> { })) {
+            assertFalse(s.isEmpty());
+            synchronized (requests) {
+                assertEquals(List.of(), requests, "a build with nothing to do touches no cache");
+            }
+        }
+    }
+
+    @Test
+    void aCacheThatKeepsFailingIsGivenUpForTheRun() {
+        status = 503;
+        List<String> warnings = new ArrayList<>();
+        try (Substituters s = Substituters.open(List.of(url()), TrustedKeys.parse(""), SD, Map.of(), dir.resolve("m"),
+                Duration.ofSeconds(3600), Clock.systemUTC(), warnings::add)) {
+            for (int i = 0; i < 10; i++) {
+                assertFalse(s.has(StorePath.parseBaseName(String.format("0vddniy5qi3mvkzg4jywm2sph6dxfn%02d-p", i))));
+            }
+        }
+        assertEquals(Substituters.FAILURES_BEFORE_GIVING_UP, narinfoRequests());
+        assertEquals(2, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).contains("answered HTTP 503"), warnings.toString());
+        assertTrue(warnings.get(1).contains("failed 3 times in a row") && warnings.get(1).contains("not asked again"),
+                warnings.toString());
+    }
+
+    @Test
+    void missesOfOneRunAreWrittenOnceAndAStaleFileIsCompacted() throws Exception {
+        MovableClock clock = new MovableClock();
+        Path file = dir.resolve("misses");
+        StringBuilder stale = new StringBuilder();
+        for (int i = 0; i <= NarinfoMisses.COMPACT_AT; i++) {
+            stale.append(clock.now.getEpochSecond() - 7200).append(" http://old ").append(i).append('\n');
+        }
+        Files.writeString(file, stale);
+        StorePath p = StorePath.parseBaseName("0vddniy5qi3mvkzg4jywm2sph6dxfnp2-greet-0.2.0");
+        try (Substituters s = Substituters.open(List.of(url()), TrustedKeys.parse(""), SD, Map.of(), file,
+                Duration.ofSeconds(3600), clock, m -> { })) {
+            assertFalse(s.has(p));
+            clock.now = clock.now.plusSeconds(10);
+            assertFalse(s.has(p));
+        }
+        List<String> lines = Files.readAllLines(file);
+        assertEquals(1, lines.size(), "stale lines dropped, the miss written once: " + lines.size());
+        assertTrue(lines.get(0).endsWith(" " + url() + " " + p.hashPart()), lines.get(0));
     }
 
     @Test
