@@ -188,7 +188,9 @@ public final class BuildCommand implements Runnable {
             }
             if (verbose) {
                 r.artifacts().forEach(a -> context.err().println("      Linked " + ws.relativize(a)));
-            } else if (!check && !context.args().isEmpty() && buildPlan == null && messageFormat.equals("human")) { // a plan file's content is not fingerprinted
+            } else if (!check && push == null && !context.args().isEmpty() && buildPlan == null
+                    && messageFormat.equals("human")) {
+                // Not for a plan file (its content is not fingerprinted) nor a push (the cache may have changed).
                 String summary = String.format(Locale.ROOT, "    Finished `%s` profile in {secs}s: 0 built, %d fresh%n",
                         r.profile(), built.get() + substituted.get() + fresh.get());
                 try {

@@ -1,6 +1,7 @@
 package dev.crabstore.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
@@ -43,8 +44,9 @@ class SubstitutionTest {
         keyFile = Files.writeString(dir.resolve("key.sec"), key.toString());
         cache = dir.resolve("cache");
         Path a = checkout("a");
-        CliRun.run(new byte[0], env("home-a"), "build", "--dir", a.toString(), "--offline", "--push",
-                "file://" + cache, "--sign", keyFile.toString()).assertOk();
+        CliRun.run(new byte[0], env("home-a"), "build", "--dir", a.toString(), "--offline").assertOk();
+        CliRun.run(new byte[0], env("home-a"), "copy", "--to", "file://" + cache, "--sign", keyFile.toString(), "--all")
+                .assertOk();
     }
 
     Path checkout(String name) throws Exception {
@@ -77,22 +79,65 @@ class SubstitutionTest {
         CliRun r = buildFrom("file://" + cache, key.toPublicKey().toString(), "b");
         assertTrue(r.stderr().contains(": 0 built, 3 substituted ("), r.stderr());
         assertTrue(r.stderr().contains(" Substituted hello v1.0.0"), r.stderr());
+        assertFalse(r.stderr().contains("Compiling"), r.stderr());
         // Provenance: the store records where the binary came from.
         String out = dir.resolve("b-b/target/debug/hello").toRealPath().getParent().getFileName().toString();
         CliRun info = CliRun.run(new byte[0], env("b"), "store", "path-info", "--json", "/crabstore/store/" + out)
                 .assertOk();
         assertTrue(info.out().contains("\"how\":\"substituted\"") && info.out().contains("\"from\":\"file://"
                 + cache), info.out());
+        // Again: nothing to do, and the summary counts the fetched units as fresh.
+        Map<String, String> env = env("b");
+        env.put("CRABSTORE_SUBSTITUTERS", "file://" + cache);
+        env.put("CRABSTORE_TRUSTED_PUBLIC_KEYS", key.toPublicKey().toString());
+        CliRun again = CliRun.run(new byte[0], env, "build", "--dir", dir.resolve("b-b").toString(), "--offline")
+                .assertOk();
+        assertTrue(again.stderr().contains(": 0 built, 3 fresh"), again.stderr());
+    }
+
+    @Test
+    void realiseFetchesADerivationsOutputsInsteadOfBuildingThem() throws Exception {
+        CliRun plan = CliRun.run(new byte[0], env("home-a"), "plan", "--dir", dir.resolve("a").toString(),
+                "--offline", "--format", "json").assertOk();
+        JsonNode json = JsonMapper.builder().build().readTree(plan.out());
+        JsonNode bin = json.get("units").get(json.get("roots").get(0).asInt());
+        String drv = bin.get("drvPath").asString();
+        Map<String, String> env = env("c");
+        // The .drv is text, content-addressed: copied from the cache without a trusted key.
+        CliRun.run(new byte[0], env, "copy", "--from", "file://" + cache, drv).assertOk();
+        CliRun r = CliRun.run(new byte[0], env, "realise", "--substituters", "file://" + cache,
+                "--trusted-public-keys", key.toPublicKey().toString(), drv).assertOk();
+        assertEquals(bin.get("outPath").asString(), r.out().strip());
+        assertTrue(r.stderr().contains("copying outputs of '" + drv + "' from 'file://" + cache + "'"), r.stderr());
+        assertFalse(r.stderr().contains("building"), r.stderr());
+    }
+
+    @Test
+    void buildPushUploadsWhatItBuiltOnceSignedWithTheConfiguredKey() throws Exception {
+        Path pushed = dir.resolve("pushed");
+        Map<String, String> env = env("home-a");
+        env.put("CRABSTORE_SECRET_KEY_FILES", keyFile.toString());
+        String[] args = {"build", "--dir", dir.resolve("a").toString(), "--offline", "--push", "file://" + pushed};
+        CliRun first = CliRun.run(new byte[0], env, args).assertOk();
+        assertTrue(first.stderr().matches("(?s).*Pushed [1-9][0-9]* paths to file://.*"), first.stderr());
+        assertFalse(first.stderr().contains("(unsigned)"), first.stderr());
+        CliRun second = CliRun.run(new byte[0], env, args).assertOk();
+        assertTrue(second.stderr().contains("Pushed 0 paths to file://" + pushed), second.stderr());
+        CliRun r = buildFrom("file://" + pushed, key.toPublicKey().toString(), "b");
+        assertTrue(r.stderr().contains(": 0 built, 3 substituted ("), r.stderr());
     }
 
     @Test
     void theConfigFileNamesTheCacheAndTheKey() throws Exception {
         Path b = checkout("b");
         Files.createDirectories(dir.resolve("config/crabstore"));
-        Files.writeString(dir.resolve("config/crabstore/config.toml"), "substituters = [\"file://" + cache
-                + "?priority=10\"]\ntrusted-public-keys = [\"" + key.toPublicKey() + "\"]\n");
+        Files.writeString(dir.resolve("config/crabstore/config.toml"), "substituters = [\"file://" + dir.resolve(
+                "empty-cache") + "\"]\ntrusted-public-keys = [\"" + key.toPublicKey() + "\"]\n");
+        // The project's file names the cache; the key comes from the user's file.
+        Files.writeString(b.resolve(".crabstore.toml"), "substituters = \"file://" + cache + "?priority=10\"\n");
         CliRun r = CliRun.run(new byte[0], env("b"), "build", "--dir", b.toString(), "--offline").assertOk();
         assertTrue(r.stderr().contains(": 0 built, 3 substituted ("), r.stderr());
+        Files.delete(b.resolve(".crabstore.toml"));
         // The store key moves the store home when CRABSTORE_HOME is not set.
         Map<String, String> noHome = env("unused");
         noHome.remove("CRABSTORE_HOME");

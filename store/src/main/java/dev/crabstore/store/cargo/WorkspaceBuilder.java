@@ -27,6 +27,7 @@ import dev.crabstore.store.build.Realiser;
 import dev.crabstore.store.build.RustcBuiltin;
 import dev.crabstore.store.build.UnpackCrateBuiltin;
 import dev.crabstore.store.cache.Substituters;
+import dev.crabstore.store.config.ConfigFiles;
 import dev.crabstore.store.fetch.VerifiedDownloader;
 import dev.crabstore.store.local.GcRoots;
 import dev.crabstore.store.local.LocalStore;
@@ -408,11 +409,15 @@ public final class WorkspaceBuilder {
         return store.addText(d.name() + ".drv", aterm.getBytes(StandardCharsets.UTF_8), d.references());
     }
 
-    /** What cargo leaves out of a package's source: build output and VCS metadata. */
+    /**
+     * What is left out of a package's source: build output and VCS metadata (as cargo does), and crabstore's own
+     * project config (which substituters to ask must not change what is built).
+     */
     static boolean isIgnored(Path packageDir, Path p) {
         Path rel = packageDir.relativize(p);
         String first = rel.getNameCount() > 0 ? rel.getName(0).toString() : "";
-        return Set.of("target", ".git", ".hg", ".svn", ".jj").contains(first);
+        return Set.of("target", ".git", ".hg", ".svn", ".jj").contains(first)
+                || rel.getNameCount() == 1 && first.equals(ConfigFiles.PROJECT_FILE);
     }
 
     /** Links the root units' bins and libs into target/<profile>/, each a GC root. */
