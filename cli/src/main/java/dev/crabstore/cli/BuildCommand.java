@@ -121,9 +121,15 @@ public final class BuildCommand implements Runnable {
             }
 
             @Override
+            public void substituting(StorePath p, Derivation d) {
+                bar.started(p.name());
+            }
+
+            @Override
             public void substituted(StorePath p, Derivation d, String from, long bytes) {
                 substituted.incrementAndGet();
                 fetchedBytes.addAndGet(bytes);
+                bar.fetched(bytes);
                 String pkg = d.env().getOrDefault("crabstorePackage", d.name());
                 if (d.builder().equals("builtin:rustc") || verbose) {
                     bar.println(" Substituted " + pkg + (verbose ? " (" + p.baseName() + ") from " + from : ""));

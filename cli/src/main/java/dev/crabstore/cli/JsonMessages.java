@@ -55,7 +55,7 @@ final class JsonMessages implements BuildListener {
     }
 
     @Override
-    public void substituted(StorePath drvPath, Derivation drv, String from, long narBytes) {
+    public void substituted(StorePath drvPath, Derivation drv, String from, long bytes) {
         artifact(drvPath, true); // not compiled here: fetched, as good as fresh
     }
 

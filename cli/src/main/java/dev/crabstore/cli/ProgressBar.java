@@ -8,7 +8,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * cargo's live status line on a terminal: {@code Building [=====>    ] 12/35: serde, syn}, redrawn in place (at
+ * cargo's live status line on a terminal: {@code Building [=====>    ] 12/35 (4 fetched, 1.2 MiB): serde, syn} (units
+ * done of all, how many of them came from binary caches and how much was downloaded, what runs), redrawn in place (at
  * most ten times a second) below the normal output lines, and erased at the end. Off when standard error is not a
  * terminal, unless {@code CRABSTORE_PROGRESS=always} (or {@code never} to turn it off).
  */
@@ -19,6 +20,8 @@ final class ProgressBar {
     private final Set<String> running = new LinkedHashSet<>();
     private int total;
     private int done;
+    private int fetched;
+    private long fetchedBytes;
     private long lastDraw;
     private boolean drawn;
 
@@ -53,6 +56,12 @@ final class ProgressBar {
         running.remove(what);
         done++;
         draw(false);
+    }
+
+    /** One unit's outputs came from a binary cache ({@code bytes} downloaded): counted on the status line. */
+    synchronized void fetched(long bytes) {
+        fetched++;
+        fetchedBytes += bytes;
     }
 
     /** Prints a normal output line above the status line. */
@@ -98,6 +107,10 @@ final class ProgressBar {
             sb.append(i < filled ? '=' : i == filled ? '>' : ' ');
         }
         sb.append("] ").append(shown).append('/').append(total);
+        if (fetched > 0) {
+            sb.append(" (").append(fetched).append(" fetched, ").append(BuildCommand.humanBytes(fetchedBytes))
+                    .append(')');
+        }
         if (!running.isEmpty()) {
             sb.append(": ").append(String.join(", ", running));
         }

@@ -64,8 +64,13 @@ class SubstitutionTest {
     }
 
     CliRun buildFrom(String url, String trusted, String home) throws Exception {
+        return buildFrom(url, trusted, home, Map.of());
+    }
+
+    CliRun buildFrom(String url, String trusted, String home, Map<String, String> extraEnv) throws Exception {
         Path b = checkout("b-" + home);
         Map<String, String> env = env(home);
+        env.putAll(extraEnv);
         env.put("CRABSTORE_SUBSTITUTERS", url);
         env.put("CRABSTORE_TRUSTED_PUBLIC_KEYS", trusted);
         CliRun r = CliRun.run(new byte[0], env, "build", "--dir", b.toString(), "--offline").assertOk();
@@ -76,10 +81,13 @@ class SubstitutionTest {
 
     @Test
     void aFullyCachedBuildBuildsNothing() throws Exception {
-        CliRun r = buildFrom("file://" + cache, key.toPublicKey().toString(), "b");
+        CliRun r = buildFrom("file://" + cache, key.toPublicKey().toString(), "b", Map.of("CRABSTORE_PROGRESS",
+                "always"));
         assertTrue(r.stderr().contains(": 0 built, 3 substituted ("), r.stderr());
         assertTrue(r.stderr().contains(" Substituted hello v1.0.0"), r.stderr());
         assertFalse(r.stderr().contains("Compiling"), r.stderr());
+        assertTrue(r.stderr().matches("(?s).*Building \\[=*>? *\\] \\d+/\\d+ \\(3 fetched, [0-9.]+ [KM]iB\\).*"),
+                r.stderr());
         // Provenance: the store records where the binary came from.
         String out = dir.resolve("b-b/target/debug/hello").toRealPath().getParent().getFileName().toString();
         CliRun info = CliRun.run(new byte[0], env("b"), "store", "path-info", "--json", "/crabstore/store/" + out)

@@ -17,6 +17,9 @@ public interface BuildListener {
 
     BuildListener NONE = new BuildListener() {};
 
+    /** Fetching the outputs of {@code drvPath} from a binary cache begins. */
+    default void substituting(StorePath drvPath, Derivation drv) {}
+
     /**
      * The outputs of {@code drvPath} were fetched from the binary cache {@code from} instead of being built;
      * {@code bytes} were downloaded for them and the references they needed (compressed, as the cache stores them).
@@ -54,6 +57,12 @@ public interface BuildListener {
             public void failed(StorePath drvPath, Derivation drv, String message) {
                 a.failed(drvPath, drv, message);
                 b.failed(drvPath, drv, message);
+            }
+
+            @Override
+            public void substituting(StorePath drvPath, Derivation drv) {
+                a.substituting(drvPath, drv);
+                b.substituting(drvPath, drv);
             }
 
             @Override

@@ -305,6 +305,7 @@ public final class Realiser {
 
     /** Every output fetched from the caches, or empty (and the listener told why) when one could not be. */
     private Optional<Outcome> trySubstitute(StorePath drvPath, Derivation drv, SortedMap<String, StorePath> outputs) {
+        listener.substituting(drvPath, drv);
         long bytes = 0;
         String from = null;
         for (StorePath out : outputs.values()) {
