@@ -11,16 +11,22 @@ import dev.crabstore.store.local.LocalStore;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
-import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -35,6 +41,8 @@ import java.util.regex.Pattern;
  */
 public final class Substituters implements AutoCloseable {
     static final int FAILURES_BEFORE_GIVING_UP = 3;
+    /** How many narinfo queries and NAR downloads one run makes at once. */
+    static final int THREADS = 6;
     private static final Pattern PRIORITY = Pattern.compile("([?&])priority=(\\d+)(&|$)");
 
     /** One cache: its transport, and how it has been doing in this run. */
@@ -80,6 +88,7 @@ public final class Substituters implements AutoCloseable {
     private final Consumer<String> warn;
     private final Set<String> warned = ConcurrentHashMap.newKeySet();
     private List<Source> sources; // opened on first use
+    private ExecutorService pool; // made on first use
 
     private Substituters(List<String> configured, TrustedKeys trusted, StoreDir storeDir, Map<String, String> env,
             Duration timeout, NarinfoMisses misses, Consumer<String> warn) {
@@ -163,62 +172,141 @@ public final class Substituters implements AutoCloseable {
     }
 
     /**
-     * Fetches {@code p} from the first cache (in priority order) that has a trusted narinfo for it and delivers a NAR
-     * that checks out, after its references (each from whichever cache can deliver it). Registers nothing that does
-     * not verify; never throws for a cache's failure, but returns it.
+     * Fetches {@code p} and the part of its closure that is not valid yet. First the closure is planned from the
+     * narinfos (a level at a time, each level's queries in parallel), each path from the first cache in priority
+     * order that has a trusted narinfo for it; then the NARs are fetched in parallel, each after its references, and
+     * one that fails (corrupt, truncated, unreachable) is tried from the next cache that has it. Registers nothing
+     * that does not verify; never throws for a cache's failure, but returns it.
      */
     public Result substitute(LocalStore store, StorePath p) {
-        Fetch f = new Fetch();
-        Optional<String> from = fetch(store, p, f, new ArrayDeque<>());
-        return new Result(from, f.bytes, f.failures);
-    }
-
-    /** What one {@link #substitute} call has done so far. */
-    private static final class Fetch {
-        final List<String> failures = new ArrayList<>();
-        long bytes;
-    }
-
-    /** The cache {@code p} came from ("" if it was valid already), or empty. */
-    private Optional<String> fetch(LocalStore store, StorePath p, Fetch f, Deque<StorePath> stack) {
+        Fetch f = new Fetch(store);
         if (store.protect(p)) {
-            return Optional.of("");
+            return new Result(Optional.of(""), 0, List.of());
         }
-        if (stack.contains(p)) {
-            f.failures.add("the references of " + storeDir.print(p) + " form a cycle");
-            return Optional.empty();
+        if (!f.plan(p)) {
+            return new Result(Optional.empty(), 0, f.failures);
         }
-        for (Source s : sources()) {
-            Optional<NarInfo> info = lookup(s, p, f.failures);
-            if (info.isEmpty()) {
-                continue;
+        boolean ok;
+        try {
+            ok = f.fetched(p).join();
+        } catch (java.util.concurrent.CompletionException e) {
+            f.failures.add("fetching " + storeDir.print(p) + " failed: " + e.getCause());
+            ok = false;
+        }
+        return new Result(ok ? Optional.of(f.deliveredBy.get(p)) : Optional.empty(), f.bytes.get(), f.failures);
+    }
+
+    /** A trusted narinfo for a path, from the cache at index {@code source} of {@link #sources()}. */
+    private record Offer(int source, NarInfo info) {}
+
+    /** The first trusted narinfo for {@code p} from the caches at {@code from} and after, or null. */
+    private Offer offer(StorePath p, int from, List<String> failures) {
+        List<Source> all = sources();
+        for (int i = from; i < all.size(); i++) {
+            Optional<NarInfo> info = lookup(all.get(i), p, failures);
+            if (info.isPresent()) {
+                return new Offer(i, info.get());
             }
-            stack.push(p);
-            try {
-                for (StorePath r : info.get().info().references()) {
-                    if (!r.equals(p) && fetch(store, r, f, stack).isEmpty()) {
-                        // Another cache's narinfo names the same references: no point asking it.
-                        f.failures.add("reference " + storeDir.print(r) + " of " + storeDir.print(p)
-                                + " cannot be substituted");
-                        return Optional.empty();
+        }
+        return null;
+    }
+
+    /** One {@link #substitute} call: its plan, its fetches and what went wrong. */
+    private final class Fetch {
+        final LocalStore store;
+        final List<String> failures = Collections.synchronizedList(new ArrayList<>());
+        final AtomicLong bytes = new AtomicLong();
+        final Map<StorePath, Offer> plan = new HashMap<>();
+        final Map<StorePath, CompletableFuture<Boolean>> fetches = new HashMap<>();
+        final Map<StorePath, String> deliveredBy = new ConcurrentHashMap<>();
+
+        Fetch(LocalStore store) {
+            this.store = store;
+        }
+
+        /** Finds a cache for every path of the closure of {@code root} that is not valid; false if one has none. */
+        boolean plan(StorePath root) {
+            Set<StorePath> seen = new HashSet<>(Set.of(root));
+            List<StorePath> level = List.of(root);
+            while (!level.isEmpty()) {
+                Map<StorePath, CompletableFuture<Offer>> asked = new LinkedHashMap<>();
+                for (StorePath q : level) {
+                    asked.put(q, CompletableFuture.supplyAsync(() -> offer(q, 0, failures), pool()));
+                }
+                List<StorePath> next = new ArrayList<>();
+                for (Map.Entry<StorePath, CompletableFuture<Offer>> e : asked.entrySet()) {
+                    Offer o = e.getValue().join();
+                    if (o == null) {
+                        failures.add(e.getKey().equals(root) ? "no substituter has " + storeDir.print(root)
+                                : "no substituter has " + storeDir.print(e.getKey()) + ", a reference of "
+                                        + storeDir.print(root));
+                        return false;
+                    }
+                    plan.put(e.getKey(), o);
+                    for (StorePath r : o.info().info().references()) {
+                        if (seen.add(r) && !store.protect(r)) {
+                            next.add(r);
+                        }
                     }
                 }
-            } finally {
-                stack.pop();
+                level = next;
             }
-            try {
-                f.bytes += s.cache.fetch(store, info.get());
-                s.failuresInARow.set(0);
-                return Optional.of(s.url);
-            } catch (CrabstoreException e) {
-                f.failures.add(s.url + ": " + e.getMessage());
-                failed(s, e);
+            return true;
+        }
+
+        /** Completes with whether {@code q} is valid after fetching it (and first its references). */
+        CompletableFuture<Boolean> fetched(StorePath q) {
+            CompletableFuture<Boolean> known = fetches.get(q);
+            if (known != null) {
+                return known;
             }
+            Offer o = plan.get(q);
+            if (o == null) { // valid when planned
+                return CompletableFuture.completedFuture(true);
+            }
+            List<CompletableFuture<Boolean>> refs = new ArrayList<>();
+            for (StorePath r : o.info().info().references()) {
+                if (!r.equals(q)) {
+                    refs.add(fetched(r));
+                }
+            }
+            CompletableFuture<Boolean> f = CompletableFuture.allOf(refs.toArray(CompletableFuture[]::new))
+                    .thenApplyAsync(ignored -> refs.stream().allMatch(CompletableFuture::join) && fetchOne(q, o),
+                            pool());
+            fetches.put(q, f);
+            return f;
         }
-        if (f.failures.isEmpty()) {
-            f.failures.add("no substituter has " + storeDir.print(p));
+
+        /** Fetches {@code q} from the offered cache, else from the next ones that have it. */
+        private boolean fetchOne(StorePath q, Offer first) {
+            Offer o = first;
+            while (o != null) {
+                Source s = sources().get(o.source());
+                try {
+                    bytes.addAndGet(s.cache.fetch(store, o.info()));
+                    s.failuresInARow.set(0);
+                    deliveredBy.put(q, s.url);
+                    return true;
+                } catch (CrabstoreException e) {
+                    failures.add(s.url + ": " + e.getMessage());
+                    failed(s, e);
+                }
+                o = offer(q, o.source() + 1, failures);
+            }
+            return false;
         }
-        return Optional.empty();
+    }
+
+    /** The threads that ask caches and fetch NARs for {@link #substitute} (made on first use). */
+    private synchronized ExecutorService pool() {
+        if (pool == null) {
+            pool = Executors.newFixedThreadPool(THREADS, r -> {
+                Thread t = new Thread(r, "substituter");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return pool;
     }
 
     /** The trusted narinfo {@code s} has for {@code p}; why not goes to {@code failures} (and warnings). */
@@ -279,6 +367,9 @@ public final class Substituters implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        if (pool != null) {
+            pool.shutdownNow();
+        }
         if (sources != null) {
             sources.forEach(s -> closeQuietly(s.transport));
         }
