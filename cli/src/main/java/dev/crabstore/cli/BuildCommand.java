@@ -3,6 +3,7 @@ package dev.crabstore.cli;
 import dev.crabstore.core.drv.Derivation;
 import dev.crabstore.core.path.StorePath;
 import dev.crabstore.core.sign.SecretKey;
+import dev.crabstore.planner.config.CrabstoreConfig;
 import dev.crabstore.store.build.BuildFailedException;
 import dev.crabstore.store.build.BuildListener;
 import dev.crabstore.store.cache.BinaryCache;
@@ -261,11 +262,12 @@ public final class BuildCommand implements Runnable {
             roots.add(r.plan().outputs().get(i));
         }
         List<Path> keyFiles = signKeys;
+        CrabstoreConfig config = substitution.config(context, cargo.workspace());
         if (keyFiles == null || keyFiles.isEmpty()) {
-            keyFiles = substitution.config(context, cargo.workspace()).secretKeyFiles().stream().map(Path::of).toList();
+            keyFiles = config.secretKeyFiles().stream().map(Path::of).toList();
         }
         List<SecretKey> keys = SecretKeyFiles.read(keyFiles);
-        try (CacheTransport t = CacheUrls.open(push, SubstitutionOptions.CACHE_TIMEOUT, context.env())) {
+        try (CacheTransport t = CacheUrls.open(push, config.downloadTimeout(), context.env())) {
             List<StorePath> up = new BinaryCache(t, store.storeDir()).upload(store, roots, keys, Compression.ZSTD);
             context.err().printf(Locale.ROOT, "      Pushed %d paths to %s%s%n", up.size(), push,
                     keys.isEmpty() ? " (unsigned)" : "");

@@ -7,14 +7,10 @@ import dev.crabstore.store.config.ConfigFiles;
 import dev.crabstore.store.local.LocalStore;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import picocli.CommandLine.Option;
 
 /** The binary caches {@code build} and {@code realise} fetch outputs from instead of building them. */
 public final class SubstitutionOptions {
-    /** How long a binary cache may take to connect or to send the next bytes. */
-    static final Duration CACHE_TIMEOUT = Duration.ofSeconds(30);
-
     @Option(names = "--substituters", paramLabel = "URLS",
             description = "Space-separated binary caches to fetch outputs from (default: the config files' "
                     + "substituters, $CRABSTORE_SUBSTITUTERS).")
@@ -61,7 +57,7 @@ public final class SubstitutionOptions {
                     + "content-addressed paths can be substituted");
         }
         return Substituters.open(config.substituters(), trusted, store.storeDir(), context.env(),
-                store.home().root().resolve("var/substituters/misses"), config.negativeTtl(), CACHE_TIMEOUT,
+                store.home().root().resolve("var/substituters/misses"), config.negativeTtl(), config.downloadTimeout(),
                 Clock.systemUTC(), m -> context.err().println("warning: " + m));
     }
 }

@@ -26,16 +26,18 @@ import tools.jackson.dataformat.toml.TomlMapper;
  * @param secretKeyFiles    key files to sign with when pushing
  * @param store             the physical store home, if set (else {@code CRABSTORE_HOME} or the default)
  * @param negativeTtl       how long a cache's "not there" answer is remembered
+ * @param downloadTimeout   how long a cache may take to connect, to answer, or to send the next bytes of a file
  */
 public record CrabstoreConfig(List<String> substituters, List<String> trustedPublicKeys, List<String> secretKeyFiles,
-        Optional<String> store, Duration negativeTtl) {
+        Optional<String> store, Duration negativeTtl, Duration downloadTimeout) {
     public static final String SUBSTITUTERS = "substituters";
     public static final String TRUSTED_PUBLIC_KEYS = "trusted-public-keys";
     public static final String SECRET_KEY_FILES = "secret-key-files";
     public static final String STORE = "store";
     public static final String NEGATIVE_TTL = "narinfo-cache-negative-ttl";
+    public static final String DOWNLOAD_TIMEOUT = "stalled-download-timeout";
     private static final Set<String> KEYS = new TreeSet<>(Set.of(SUBSTITUTERS, TRUSTED_PUBLIC_KEYS, SECRET_KEY_FILES,
-            STORE, NEGATIVE_TTL));
+            STORE, NEGATIVE_TTL, DOWNLOAD_TIMEOUT));
 
     public CrabstoreConfig {
         substituters = List.copyOf(substituters);
@@ -43,9 +45,10 @@ public record CrabstoreConfig(List<String> substituters, List<String> trustedPub
         secretKeyFiles = List.copyOf(secretKeyFiles);
     }
 
-    /** Nothing configured; misses remembered for an hour (Nix's default). */
+    /** Nothing configured; misses remembered for an hour (Nix's default); caches given 30 s to answer. */
     public static CrabstoreConfig defaults() {
-        return new CrabstoreConfig(List.of(), List.of(), List.of(), Optional.empty(), Duration.ofHours(1));
+        return new CrabstoreConfig(List.of(), List.of(), List.of(), Optional.empty(), Duration.ofHours(1),
+                Duration.ofSeconds(30));
     }
 
     /**
@@ -54,11 +57,12 @@ public record CrabstoreConfig(List<String> substituters, List<String> trustedPub
      * @param origin the file, named in every error
      */
     public record Layer(String origin, Optional<List<String>> substituters, Optional<List<String>> trustedPublicKeys,
-            Optional<List<String>> secretKeyFiles, Optional<String> store, Optional<Duration> negativeTtl) {
+            Optional<List<String>> secretKeyFiles, Optional<String> store, Optional<Duration> negativeTtl,
+            Optional<Duration> downloadTimeout) {
         /** This layer with {@code f} applied to each path it names (secret key files and the store). */
         public Layer mapPaths(java.util.function.UnaryOperator<String> f) {
             return new Layer(origin, substituters, trustedPublicKeys,
-                    secretKeyFiles.map(l -> l.stream().map(f).toList()), store.map(f), negativeTtl);
+                    secretKeyFiles.map(l -> l.stream().map(f).toList()), store.map(f), negativeTtl, downloadTimeout);
         }
     }
 
@@ -75,7 +79,7 @@ public record CrabstoreConfig(List<String> substituters, List<String> trustedPub
         }
         if (root == null || root.isMissingNode() || root.isNull()) {
             return new Layer(origin, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
-                    Optional.empty());
+                    Optional.empty(), Optional.empty());
         }
         for (Map.Entry<String, JsonNode> e : root.properties()) {
             if (!KEYS.contains(e.getKey())) {
@@ -98,16 +102,23 @@ public record CrabstoreConfig(List<String> substituters, List<String> trustedPub
             }
             return Duration.ofSeconds(n.asLong());
         });
+        Optional<Duration> timeout = Optional.ofNullable(root.get(DOWNLOAD_TIMEOUT)).map(n -> {
+            if (!n.isIntegralNumber() || n.asLong() < 1 || n.asLong() > 86_400) {
+                throw wrongType(origin, DOWNLOAD_TIMEOUT, "a whole number of seconds from 1 to 86400", n);
+            }
+            return Duration.ofSeconds(n.asLong());
+        });
         return new Layer(origin, Optional.ofNullable(root.get(SUBSTITUTERS)).map(n -> strings(n, SUBSTITUTERS, origin)),
                 keys, Optional.ofNullable(root.get(SECRET_KEY_FILES)).map(n -> strings(n, SECRET_KEY_FILES, origin)),
-                store, ttl);
+                store, ttl, timeout);
     }
 
     /** These settings with the keys {@code layer} sets replaced. */
     public CrabstoreConfig with(Layer layer) {
         return new CrabstoreConfig(layer.substituters().orElse(substituters),
                 layer.trustedPublicKeys().orElse(trustedPublicKeys), layer.secretKeyFiles().orElse(secretKeyFiles),
-                layer.store().or(() -> store), layer.negativeTtl().orElse(negativeTtl));
+                layer.store().or(() -> store), layer.negativeTtl().orElse(negativeTtl),
+                layer.downloadTimeout().orElse(downloadTimeout));
     }
 
     /** These settings with the {@code CRABSTORE_*} variables that are set (even to "") replacing their keys. */
@@ -116,17 +127,17 @@ public record CrabstoreConfig(List<String> substituters, List<String> trustedPub
         keys.ifPresent(l -> l.forEach(k -> checkKey(k, "CRABSTORE_TRUSTED_PUBLIC_KEYS")));
         return new CrabstoreConfig(words(env.get("CRABSTORE_SUBSTITUTERS")).orElse(substituters),
                 keys.orElse(trustedPublicKeys), words(env.get("CRABSTORE_SECRET_KEY_FILES")).orElse(secretKeyFiles),
-                store, negativeTtl);
+                store, negativeTtl, downloadTimeout);
     }
 
     public CrabstoreConfig withSubstituters(List<String> urls) {
-        return new CrabstoreConfig(urls, trustedPublicKeys, secretKeyFiles, store, negativeTtl);
+        return new CrabstoreConfig(urls, trustedPublicKeys, secretKeyFiles, store, negativeTtl, downloadTimeout);
     }
 
     /** These settings trusting {@code keys} instead (each checked; {@code origin} names them in errors). */
     public CrabstoreConfig withTrustedPublicKeys(List<String> keys, String origin) {
         keys.forEach(k -> checkKey(k, origin));
-        return new CrabstoreConfig(substituters, keys, secretKeyFiles, store, negativeTtl);
+        return new CrabstoreConfig(substituters, keys, secretKeyFiles, store, negativeTtl, downloadTimeout);
     }
 
     /** A space-separated list (as the environment and the command line give them), or empty for null. */

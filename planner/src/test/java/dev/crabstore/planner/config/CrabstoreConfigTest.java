@@ -31,12 +31,14 @@ class CrabstoreConfigTest {
                 secret-key-files = ["/etc/crabstore/cache.sec"]
                 store = "/var/lib/crabstore"
                 narinfo-cache-negative-ttl = 60
+                stalled-download-timeout = 5
                 """.formatted(KEY_A), USER));
         assertEquals(List.of("https://cache.example.org", "file:///srv/cache?priority=10"), c.substituters());
         assertEquals(List.of(KEY_A), c.trustedPublicKeys());
         assertEquals(List.of("/etc/crabstore/cache.sec"), c.secretKeyFiles());
         assertEquals(Optional.of("/var/lib/crabstore"), c.store());
         assertEquals(Duration.ofSeconds(60), c.negativeTtl());
+        assertEquals(Duration.ofSeconds(5), c.downloadTimeout());
     }
 
     @Test
@@ -44,6 +46,7 @@ class CrabstoreConfigTest {
         CrabstoreConfig d = CrabstoreConfig.defaults();
         assertEquals(List.of(), d.substituters());
         assertEquals(Duration.ofHours(1), d.negativeTtl());
+        assertEquals(Duration.ofSeconds(30), d.downloadTimeout());
         assertEquals(d, d.with(CrabstoreConfig.parse("", USER)));
         assertEquals(d, d.with(CrabstoreConfig.parse("# nothing\n", USER)));
     }
@@ -91,8 +94,8 @@ class CrabstoreConfigTest {
     void errorsNameTheFileAndTheKey() {
         String m = message("substituter = []\n");
         assertTrue(m.startsWith(USER + ": unknown setting 'substituter'"), m);
-        assertTrue(m.contains("narinfo-cache-negative-ttl, secret-key-files, store, substituters, trusted-public-keys"),
-                m);
+        assertTrue(m.contains("narinfo-cache-negative-ttl, secret-key-files, stalled-download-timeout, store, "
+                + "substituters, trusted-public-keys"), m);
         m = message("substituters = 3\n");
         assertTrue(m.startsWith(USER + ": 'substituters' must be a list of strings, found 3"), m);
         m = message("secret-key-files = [\"a\", 1]\n");
@@ -103,6 +106,10 @@ class CrabstoreConfigTest {
         assertTrue(m.contains("'narinfo-cache-negative-ttl' must be"), m);
         m = message("narinfo-cache-negative-ttl = 1.5\n");
         assertTrue(m.contains("'narinfo-cache-negative-ttl' must be"), m);
+        m = message("stalled-download-timeout = 0\n");
+        assertTrue(m.startsWith(USER + ": 'stalled-download-timeout' must be a whole number of seconds from 1"), m);
+        m = message("stalled-download-timeout = \"5s\"\n");
+        assertTrue(m.contains("'stalled-download-timeout' must be"), m);
         m = message("store = [\"/a\"]\n");
         assertTrue(m.startsWith(USER + ": 'store' must be a directory"), m);
         m = message("trusted-public-keys = [\"cache.example.org-1:tooShort\"]\n");

@@ -66,6 +66,12 @@ public final class BinaryCache {
         return transport.describe();
     }
 
+    /** A file of this cache, for messages: {@code http://host/x.narinfo}, with no doubled slash. */
+    private String at(String name) {
+        String d = describe();
+        return d.endsWith("/") ? d + name : d + "/" + name;
+    }
+
     /** The cache's nix-cache-info (read once); a cache for another store dir is refused. */
     public NixCacheInfo cacheInfo() {
         NixCacheInfo known = cacheInfo;
@@ -81,7 +87,7 @@ public final class BinaryCache {
         if (in.isEmpty()) {
             return new NixCacheInfo(Optional.empty(), Optional.empty(), java.util.OptionalInt.empty());
         }
-        NixCacheInfo info = NixCacheInfo.parse(read(in.get(), "nix-cache-info"), describe() + "/nix-cache-info");
+        NixCacheInfo info = NixCacheInfo.parse(read(in.get(), "nix-cache-info"), at("nix-cache-info"));
         if (info.storeDir().isPresent() && !info.storeDir().get().equals(storeDir.path())) {
             throw new InvalidFormatException("binary cache " + describe() + " is for stores with prefix '"
                     + info.storeDir().get() + "', not '" + storeDir + "'");
@@ -109,7 +115,7 @@ public final class BinaryCache {
         if (in.isEmpty()) {
             return Optional.empty();
         }
-        NarInfo info = NarInfo.parse(read(in.get(), name), storeDir, describe() + "/" + name);
+        NarInfo info = NarInfo.parse(read(in.get(), name), storeDir, at(name));
         // Nix treats a narinfo naming another path as absent.
         return info.path().equals(p) ? Optional.of(info) : Optional.empty();
     }
@@ -359,7 +365,7 @@ public final class BinaryCache {
                 HashingInputStream narStream = new HashingInputStream(compression.decompress(in), info.info()
                         .narSize());
                 Path out = temp.resolve("out");
-                NarRestorer.restore(narStream, out, describe() + "/" + info.url());
+                NarRestorer.restore(narStream, out, at(info.url()));
                 Hash got = narStream.hash();
                 if (!got.equals(info.info().narHash()) || narStream.count() != info.info().narSize()) {
                     throw new RejectedException("hash mismatch importing " + storeDir.print(p) + " from " + describe()

@@ -171,8 +171,23 @@ public final class CacheContents {
                 out -> store.dumpPath(i.path(), out)));
     }
 
-    /** Stores an upload; see {@link PushArea#store}. */
+    /**
+     * Stores an upload; see {@link PushArea#store}. A narinfo is accepted only if the NAR it names is here (pushed,
+     * or served from the store) and matches it ({@link UploadedNarCheck}).
+     */
     public void put(CacheFile f, InputStream body, long declaredLength) throws IOException {
-        pushed.store(f, body, declaredLength);
+        pushed.store(f, body, declaredLength, (info, source) -> {
+            Optional<CacheFile> nar;
+            try {
+                nar = CacheFile.parse("/" + info.url()).filter(c -> c.kind() == CacheFile.Kind.NAR);
+            } catch (CacheFile.InvalidCachePathException e) {
+                nar = Optional.empty();
+            }
+            if (nar.isEmpty()) {
+                throw new PushArea.RejectedUploadException(source + ": URL '" + info.url()
+                        + "' is not a NAR file of this cache (nar/<name>)", false);
+            }
+            UploadedNarCheck.verify(info, get(nar.get(), false), pushed.tempDir(), source);
+        });
     }
 }

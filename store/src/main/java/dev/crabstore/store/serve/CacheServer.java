@@ -31,11 +31,19 @@ import java.util.function.Consumer;
  *
  * Bodies are streamed (files in 64 KiB blocks, NARs from the store as they are dumped), never held in memory.
  * Nagle's algorithm is off ({@code sun.net.httpserver.nodelay}): with it on, small answers wait for the client's
- * delayed ACK and the server is about 40 times slower.
+ * delayed ACK and the server is about 40 times slower. Up to {@value #MAX_IDLE_CONNECTIONS} idle keep-alive
+ * connections are kept ({@code sun.net.httpserver.maxIdleConnections}, unless set already).
  */
 public final class CacheServer implements AutoCloseable {
     /** Handler threads: enough for many slow NAR downloads beside quick narinfo lookups. */
     public static final int THREADS = 64;
+    /**
+     * Keep-alive connections kept open between requests. The JDK's default, 200, closes a client's connection as
+     * soon as 200 others are idle, and a client that sends its next request on it at that moment gets a closed
+     * connection (wrk with 200 connections saw read errors); idle connections still close after 30 s.
+     */
+    static final int MAX_IDLE_CONNECTIONS = 10_000;
+    private static final String MAX_IDLE_PROPERTY = "sun.net.httpserver.maxIdleConnections";
 
     private final HttpServer server;
     private final ThreadPoolExecutor executor;
@@ -60,8 +68,11 @@ public final class CacheServer implements AutoCloseable {
      */
     public static CacheServer start(InetSocketAddress listen, CacheContents contents, Optional<BearerToken> pushToken,
             Optional<Consumer<String>> requestLog, Consumer<String> errorLog) {
-        // Read once, when the JDK's server configuration is first loaded: set it before any server is created.
+        // Read once, when the JDK's server configuration is first loaded: set them before any server is created.
         System.setProperty("sun.net.httpserver.nodelay", "true");
+        if (System.getProperty(MAX_IDLE_PROPERTY) == null) {
+            System.setProperty(MAX_IDLE_PROPERTY, Integer.toString(MAX_IDLE_CONNECTIONS));
+        }
         AtomicInteger n = new AtomicInteger();
         ThreadPoolExecutor executor = new ThreadPoolExecutor(THREADS, THREADS, 30, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), r -> {

@@ -3,6 +3,8 @@ package dev.crabstore.store.serve;
 import dev.crabstore.core.InvalidFormatException;
 import dev.crabstore.core.cache.NarInfo;
 import dev.crabstore.core.cache.NixCacheInfo;
+import dev.crabstore.core.hash.HashAlgorithm;
+import dev.crabstore.core.hash.HashingOutputStream;
 import dev.crabstore.core.path.StoreDir;
 import dev.crabstore.store.StoreIOException;
 import java.io.IOException;
@@ -16,14 +18,16 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Optional;
+import java.util.regex.Matcher;
 
 /**
  * Files pushed to {@code crabstore serve} (a binary cache of their own, in the cache layout): {@code nix-cache-info},
  * {@code <hashPart>.narinfo} and {@code nar/<name>}. An upload is written to a temporary file, synced, and renamed
  * into place, so a reader sees the previous file or the whole new one, never a part; an upload that breaks off
  * leaves nothing. Narinfos and nix-cache-info are checked before they are accepted (well-formed, for this store
- * dir, a narinfo under its own hash part); NARs are taken as they come, as in any binary cache, since clients
- * verify them against the narinfo.
+ * dir, a narinfo under its own hash part, and whatever the caller's {@link NarInfoCheck} adds: see
+ * {@link UploadedNarCheck}); a NAR named after its file hash ({@code nar/<nix32 sha256>.nar…}, as Nix and crabstore
+ * name them) must hash to its name, so an accepted narinfo's NAR cannot be replaced by other bytes.
  */
 public final class PushArea {
     /** Narinfos and nix-cache-info larger than this are refused. */
@@ -32,6 +36,17 @@ public final class PushArea {
     private final Path root;
     private final Path tempDir;
     private final StoreDir storeDir;
+
+    /** {@code <52 nix32 characters>.nar…}: a NAR file named after the sha256 of its bytes. */
+    private static final java.util.regex.Pattern HASH_NAMED = java.util.regex.Pattern.compile(
+            "([0123456789abcdfghijklmnpqrsvwxyz]{52})\\.nar.*");
+
+    /** A further condition on an uploaded narinfo, checked before it is accepted. */
+    @FunctionalInterface
+    public interface NarInfoCheck {
+        /** Throws {@link RejectedUploadException} to refuse the upload. */
+        void check(NarInfo info, String source) throws IOException;
+    }
 
     public PushArea(Path root, Path tempDir, StoreDir storeDir) {
         this.root = root.toAbsolutePath().normalize();
@@ -73,11 +88,22 @@ public final class PushArea {
         return Resource.file(location(f), f.kind().contentType());
     }
 
+    /** Where uploads and checks keep their temporary files. */
+    Path tempDir() {
+        return tempDir;
+    }
+
+    /** {@link #store(CacheFile, InputStream, long, NarInfoCheck)} with no further check of narinfos. */
+    public void store(CacheFile f, InputStream body, long declaredLength) throws IOException {
+        store(f, body, declaredLength, (info, source) -> {});
+    }
+
     /**
      * Stores {@code body} as {@code f}. {@code declaredLength} is the request's Content-Length, or -1 when chunked;
-     * fewer bytes than declared is a broken upload and stores nothing.
+     * fewer bytes than declared is a broken upload and stores nothing. A narinfo must also pass {@code narInfoCheck}.
      */
-    public void store(CacheFile f, InputStream body, long declaredLength) throws IOException {
+    public void store(CacheFile f, InputStream body, long declaredLength, NarInfoCheck narInfoCheck)
+            throws IOException {
         long limit = f.kind() == CacheFile.Kind.NAR ? Long.MAX_VALUE : MAX_TEXT;
         if (declaredLength > limit) {
             throw new RejectedUploadException(f.relativePath() + " is larger than " + limit + " bytes", true);
@@ -85,17 +111,29 @@ public final class PushArea {
         Path temp = Files.createTempFile(tempDir, "push-", ".tmp");
         try {
             long n;
+            HashingOutputStream hashed;
             try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                OutputStream out = Channels.newOutputStream(ch);
-                n = copy(body, out, limit, f);
+                hashed = new HashingOutputStream(HashAlgorithm.SHA256, Channels.newOutputStream(ch));
+                n = copy(body, hashed, limit, f);
+                hashed.flush();
                 ch.force(true);
             }
             if (declaredLength >= 0 && n != declaredLength) {
                 throw new IOException("upload of " + f.relativePath() + " broke off after " + n + " of "
                         + declaredLength + " bytes");
             }
-            if (f.kind() != CacheFile.Kind.NAR) {
-                check(f, Files.readString(temp, StandardCharsets.UTF_8));
+            if (f.kind() == CacheFile.Kind.NAR) {
+                Matcher m = HASH_NAMED.matcher(f.narName());
+                String got = hashed.hash().toNix32();
+                if (m.matches() && !m.group(1).equals(got)) {
+                    throw new RejectedUploadException("uploaded " + f.relativePath() + " is named after the sha256 "
+                            + m.group(1) + ", but its contents hash to " + got, false);
+                }
+            } else {
+                Optional<NarInfo> info = check(f, Files.readString(temp, StandardCharsets.UTF_8));
+                if (info.isPresent()) {
+                    narInfoCheck.check(info.get(), "uploaded " + f.relativePath());
+                }
             }
             Path dest = location(f);
             Files.move(temp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -118,7 +156,8 @@ public final class PushArea {
         return total;
     }
 
-    private void check(CacheFile f, String text) {
+    /** Checks an uploaded text file; returns the narinfo it is, if it is one. */
+    private Optional<NarInfo> check(CacheFile f, String text) {
         String source = "uploaded " + f.relativePath();
         try {
             if (f.kind() == CacheFile.Kind.CACHE_INFO) {
@@ -127,12 +166,14 @@ public final class PushArea {
                     throw new RejectedUploadException(source + " is for store dir '" + info.storeDir().get()
                             + "', but this cache serves '" + storeDir.path() + "'", false);
                 }
+                return Optional.empty();
             } else {
                 NarInfo info = NarInfo.parse(text, storeDir, source);
                 if (!info.path().hashPart().equals(f.hashPart())) {
                     throw new RejectedUploadException(source + " describes " + storeDir.print(info.path())
                             + ", whose hash part is not " + f.hashPart(), false);
                 }
+                return Optional.of(info);
             }
         } catch (RejectedUploadException e) {
             throw e;

@@ -298,6 +298,77 @@ class CacheServerTest {
                 StandardCharsets.UTF_8).contains("Priority: 10"));
     }
 
+    /** A narinfo is accepted only once the NAR it names is there and matches it; a NAR must hash to its name. */
+    @Test
+    void uploadsWhoseContentDoesNotMatchTheNarinfoAreRefused() throws Exception {
+        CacheServer s = serve(Compression.ZSTD, Optional.of(BearerToken.of(TOKEN, "test")));
+        LocalStore pusher = otherStore("pusher");
+        StorePath p = ServedStores.addText(pusher, "pushed.txt", "only the pusher has this, and it is long enough\n");
+        Path files = dir.resolve("files");
+        new BinaryCache(new dev.crabstore.store.cache.transport.FileTransport(files), SD).upload(pusher, Set.of(p),
+                Optional.of(key), Compression.XZ);
+        String name = "/" + p.hashPart() + ".narinfo";
+        String text = Files.readString(files.resolve(name.substring(1)));
+        NarInfo good = NarInfo.parse(text, SD, "good");
+        byte[] nar = Files.readAllBytes(files.resolve(good.url()));
+        String auth = "Bearer " + TOKEN;
+        java.util.function.BiFunction<String, byte[], HttpResponse<byte[]>> put = (path, body) -> {
+            try {
+                return send(HttpRequest.newBuilder(URI.create(s.url() + path)).header("Authorization", auth)
+                        .PUT(HttpRequest.BodyPublishers.ofByteArray(body)));
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        };
+        java.util.function.Function<NarInfo, byte[]> render = n -> n.render(SD).getBytes(StandardCharsets.UTF_8);
+        // The narinfo before its NAR.
+        HttpResponse<byte[]> r = put.apply(name, text.getBytes(StandardCharsets.UTF_8));
+        assertEquals(400, r.statusCode());
+        assertTrue(new String(r.body(), StandardCharsets.UTF_8).contains("upload the NAR first"));
+        // A NAR named after a file hash that is not its own.
+        byte[] flipped = nar.clone();
+        flipped[flipped.length / 2] ^= 1;
+        r = put.apply("/" + good.url(), flipped);
+        assertEquals(400, r.statusCode());
+        assertTrue(new String(r.body(), StandardCharsets.UTF_8).contains("is named after the sha256"));
+        assertEquals(404, send(HttpRequest.newBuilder(URI.create(s.url() + "/" + good.url()))).statusCode());
+        // Other bytes under a name that is no hash are stored, but no narinfo naming them verifies.
+        String other = "nar/other.nar.xz";
+        assertEquals(201, put.apply("/" + other, flipped).statusCode());
+        PathInfo i = good.info();
+        Hash wrongHash = Hash.sha256("something else");
+        List<NarInfo> lies = List.of(
+                new NarInfo(i, other, "xz", good.fileHash(), good.fileSize(), good.system()),
+                new NarInfo(i, other, "xz", Optional.empty(), java.util.OptionalLong.empty(), good.system()),
+                new NarInfo(i, good.url(), "xz", Optional.of(wrongHash), good.fileSize(), good.system()),
+                new NarInfo(i, good.url(), "xz", good.fileHash(), java.util.OptionalLong.of(nar.length + 1),
+                        good.system()),
+                new NarInfo(new PathInfo(p, wrongHash, i.narSize(), i.references(), i.deriver(), i.signatures(),
+                        i.contentAddress(), 0), good.url(), "xz", good.fileHash(), good.fileSize(), good.system()),
+                new NarInfo(new PathInfo(p, i.narHash(), i.narSize() - 8, i.references(), i.deriver(),
+                        i.signatures(), i.contentAddress(), 0), good.url(), "xz", good.fileHash(), good.fileSize(),
+                        good.system()),
+                new NarInfo(new PathInfo(p, i.narHash(), i.narSize() + 8, i.references(), i.deriver(),
+                        i.signatures(), i.contentAddress(), 0), good.url(), "xz", good.fileHash(), good.fileSize(),
+                        good.system()),
+                new NarInfo(i, good.url(), "zstd", good.fileHash(), good.fileSize(), good.system()),
+                new NarInfo(i, "nix-cache-info", "xz", good.fileHash(), good.fileSize(), good.system()));
+        assertEquals(201, put.apply("/" + good.url(), nar).statusCode());
+        for (NarInfo lie : lies) {
+            r = put.apply(name, render.apply(lie));
+            assertEquals(400, r.statusCode(), lie.render(SD) + new String(r.body(), StandardCharsets.UTF_8));
+            assertEquals(404, send(HttpRequest.newBuilder(URI.create(s.url() + name))).statusCode());
+        }
+        // The true one is accepted, and a third store fetches the path.
+        assertEquals(201, put.apply(name, text.getBytes(StandardCharsets.UTF_8)).statusCode());
+        LocalStore third = otherStore("third");
+        assertEquals(List.of(p), new BinaryCache(client(s, Optional.empty()), SD).download(third, p, trusting(key)));
+        try (Stream<Path> tmp = Files.list(dir.resolve("server/var/serve/tmp"))) {
+            assertEquals(0, tmp.count(), "no temporary file is left");
+        }
+        assertEquals(List.of(), errors);
+    }
+
     @Test
     void anUploadThatBreaksOffLeavesNothing() throws Exception {
         CacheServer s = serve(Compression.ZSTD, Optional.of(BearerToken.of(TOKEN, "test")));
