@@ -99,20 +99,8 @@ class NarParserFuzzTest {
         }
     }
 
-    /** NAR tokens, and a directory level (for nesting) as the mutator's dictionary. */
-    static List<byte[]> dictionary() {
-        List<byte[]> d = new ArrayList<>();
-        for (String t : new String[] {"(", ")", "type", "regular", "directory", "symlink", "target", "contents",
-            "executable", "entry", "name", "node", "", "nix-archive-1"}) {
-            d.add(new NarTokens().str(t).bytes());
-        }
-        d.add(new NarTokens().openDirectory().entry("d").bytes());
-        d.add(new NarTokens().closeEntry().close().bytes());
-        return d;
-    }
-
     static InputSource generator() {
-        Mutator m = new Mutator(seeds(), dictionary());
+        Mutator m = new Mutator(seeds(), NarTokens.dictionary());
         return InputSource.mix(m::mutate, m::mutate, new HostileNars());
     }
 

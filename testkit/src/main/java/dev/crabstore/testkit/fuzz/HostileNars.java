@@ -6,7 +6,7 @@ import java.util.Random;
 
 /**
  * Structurally hostile NARs, made token by token: entry names that escape ({@code ..}, {@code /}, absolute paths,
- * NUL, empty, too long), links followed by an entry of the same name or a path through them, duplicate and unsorted
+ * NUL, empty, too long, not UTF-8), links followed by an entry of the same name or a path through them, duplicate and unsorted
  * entries, directories nested past any limit, declared lengths of 2^62 and 2^64-1 for contents, names, tags and
  * link targets, padding that is not zero, bytes after the end, many entries. Mixed with {@link Mutator} on valid
  * NARs by the tests.
@@ -58,7 +58,8 @@ public final class HostileNars implements InputSource {
     }
 
     private static FuzzInput badName(Random r) {
-        String name = pick(r, BAD_NAMES);
+        byte[] name = r.nextInt(8) == 0 ? new byte[] {(byte) 0xff, 'a', (byte) 0xc0, (byte) 0x80}
+                : pick(r, BAD_NAMES).getBytes(StandardCharsets.UTF_8);
         NarTokens t = NarTokens.archive().openDirectory().entry(name);
         switch (r.nextInt(3)) {
             case 0 -> t.file(bytes("escaped"), false);

@@ -83,6 +83,18 @@ public final class NarTokens {
         return str(")");
     }
 
+    /** NAR tokens, one directory level (repeated, it nests) and its closing, as a {@link Mutator} dictionary. */
+    public static java.util.List<byte[]> dictionary() {
+        java.util.List<byte[]> d = new java.util.ArrayList<>();
+        for (String t : new String[] {"(", ")", "type", "regular", "directory", "symlink", "target", "contents",
+            "executable", "entry", "name", "node", "", MAGIC}) {
+            d.add(new NarTokens().str(t).bytes());
+        }
+        d.add(new NarTokens().openDirectory().entry("d").bytes());
+        d.add(new NarTokens().closeEntry().close().bytes());
+        return d;
+    }
+
     public byte[] bytes() {
         return out.toByteArray();
     }
