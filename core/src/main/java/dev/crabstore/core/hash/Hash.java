@@ -92,7 +92,7 @@ public final class Hash {
         int colon = s.indexOf(':');
         int dash = s.indexOf('-');
         if (colon > 0 && (dash < 0 || colon < dash)) {
-            return parse(HashAlgorithm.parse(s.substring(0, colon)), s.substring(colon + 1));
+            return parseBare(HashAlgorithm.parse(s.substring(0, colon)), s.substring(colon + 1));
         }
         if (dash > 0) {
             HashAlgorithm algo = HashAlgorithm.parse(s.substring(0, dash));
@@ -108,9 +108,13 @@ public final class Hash {
     /** Parses a hash without prefix of a known algorithm; also accepts the prefixed and SRI forms for that algorithm. */
     public static Hash parse(HashAlgorithm algo, String s) {
         if (s.startsWith(algo.nixName() + ":") || s.startsWith(algo.nixName() + "-")) {
-            Hash h = parse(s);
-            return h;
+            return parse(s);
         }
+        return parseBare(algo, s);
+    }
+
+    /** The hash alone, its encoding told by its length; no prefix (so no recursion on {@code sha256:sha256:...}). */
+    private static Hash parseBare(HashAlgorithm algo, String s) {
         int len = s.length();
         if (len == algo.base16Length()) {
             try {

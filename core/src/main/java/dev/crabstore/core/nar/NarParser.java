@@ -4,7 +4,9 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.Deque;
 
 /**
  * Reads a NAR from a stream and reports it to a {@link NarVisitor}, refusing anything Nix would not have written:
@@ -37,16 +39,72 @@ public final class NarParser {
         if (!Arrays.equals(magic, NarWriter.MAGIC)) {
             throw p.error(0, "not a NAR archive (bad magic)");
         }
-        p.node(visitor, 0);
+        p.root(visitor);
         if (p.in.read() != -1) {
             throw p.error(p.offset, "trailing bytes after the end of the archive");
         }
     }
 
-    private void node(NarVisitor v, int depth) throws IOException {
-        if (depth > MAX_DEPTH) {
-            throw error(offset, "directories nested deeper than " + MAX_DEPTH);
+    /**
+     * The root node and everything under it, without recursion: one frame per open directory (holding its last
+     * entry name), so that nesting is bounded by {@link #MAX_DEPTH}, not by the thread's stack.
+     */
+    private void root(NarVisitor v) throws IOException {
+        Deque<byte[][]> open = new ArrayDeque<>();
+        if (nodeStart(v)) {
+            open.push(new byte[1][]);
         }
+        while (!open.isEmpty()) {
+            byte[][] previous = open.peek();
+            long at = offset;
+            String tag = readTag();
+            if (tag.equals(")")) {
+                v.endDirectory();
+                open.pop();
+                if (!open.isEmpty()) { // the directory was an entry's node: close the entry
+                    v.endEntry();
+                    expect(")");
+                }
+                continue;
+            }
+            if (!tag.equals("entry")) {
+                throw error(at, "expected 'entry' or ')', got '" + tag + "'");
+            }
+            expect("(");
+            expect("name");
+            long nameAt = offset;
+            byte[] name = readString(MAX_NAME, "entry name");
+            String bad = NarNames.invalidReason(name);
+            if (bad != null) {
+                throw error(nameAt, "invalid entry: " + bad + " ('" + printable(name) + "')");
+            }
+            if (previous[0] != null) {
+                int c = NarNames.compare(previous[0], name);
+                if (c == 0) {
+                    throw error(nameAt, "duplicate entry '" + printable(name) + "'");
+                }
+                if (c > 0) {
+                    throw error(nameAt, "entry '" + printable(name) + "' is not sorted after '"
+                            + printable(previous[0]) + "'");
+                }
+            }
+            previous[0] = name;
+            expect("node");
+            v.entry(name);
+            if (open.size() > MAX_DEPTH) {
+                throw error(offset, "directories nested deeper than " + MAX_DEPTH);
+            }
+            if (nodeStart(v)) {
+                open.push(new byte[1][]);
+            } else {
+                v.endEntry();
+                expect(")");
+            }
+        }
+    }
+
+    /** A node up to its end, or for a directory up to its first entry: then true. */
+    private boolean nodeStart(NarVisitor v) throws IOException {
         expect("(");
         expect("type");
         long at = offset;
@@ -66,9 +124,13 @@ public final class NarParser {
                 v.symlink(target);
                 expect(")");
             }
-            case "directory" -> directory(v, depth);
+            case "directory" -> {
+                v.startDirectory();
+                return true;
+            }
             default -> throw error(at, "unknown node type '" + type + "'");
         }
+        return false;
     }
 
     private void regular(NarVisitor v) throws IOException {
@@ -96,46 +158,6 @@ public final class NarParser {
         contents.skipRest();
         readPadding(size);
         expect(")");
-    }
-
-    private void directory(NarVisitor v, int depth) throws IOException {
-        v.startDirectory();
-        byte[] previous = null;
-        while (true) {
-            long at = offset;
-            String tag = readTag();
-            if (tag.equals(")")) {
-                v.endDirectory();
-                return;
-            }
-            if (!tag.equals("entry")) {
-                throw error(at, "expected 'entry' or ')', got '" + tag + "'");
-            }
-            expect("(");
-            expect("name");
-            long nameAt = offset;
-            byte[] name = readString(MAX_NAME, "entry name");
-            String bad = NarNames.invalidReason(name);
-            if (bad != null) {
-                throw error(nameAt, "invalid entry: " + bad + " ('" + printable(name) + "')");
-            }
-            if (previous != null) {
-                int c = NarNames.compare(previous, name);
-                if (c == 0) {
-                    throw error(nameAt, "duplicate entry '" + printable(name) + "'");
-                }
-                if (c > 0) {
-                    throw error(nameAt, "entry '" + printable(name) + "' is not sorted after '" + printable(previous)
-                            + "'");
-                }
-            }
-            previous = name;
-            expect("node");
-            v.entry(name);
-            node(v, depth + 1);
-            v.endEntry();
-            expect(")");
-        }
     }
 
     private void expect(String tag) throws IOException {

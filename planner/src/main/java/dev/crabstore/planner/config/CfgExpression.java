@@ -9,6 +9,9 @@ import java.util.List;
  * {@code name = "value"}.
  */
 public final class CfgExpression {
+    /** Deepest nesting of {@code all}/{@code any}/{@code not} accepted; real ones nest two or three deep. */
+    static final int MAX_DEPTH = 64;
+
     private final String text;
     private int pos;
 
@@ -23,7 +26,7 @@ public final class CfgExpression {
             throw new IllegalArgumentException("'" + cfgExpr + "' is not a cfg(...) expression");
         }
         CfgExpression p = new CfgExpression(s.substring(4, s.length() - 1));
-        boolean r = p.expr(cfgLines);
+        boolean r = p.expr(cfgLines, 0);
         p.skipSpace();
         if (p.pos != p.text.length()) {
             throw new IllegalArgumentException("unexpected '" + p.text.substring(p.pos) + "' in " + cfgExpr);
@@ -31,7 +34,11 @@ public final class CfgExpression {
         return r;
     }
 
-    private boolean expr(List<String> cfg) {
+    private boolean expr(List<String> cfg, int depth) {
+        if (depth > MAX_DEPTH) {
+            throw new IllegalArgumentException("cfg expression nested deeper than " + MAX_DEPTH + " at offset " + pos
+                    + " of '" + abbreviated() + "'");
+        }
         skipSpace();
         String ident = ident();
         skipSpace();
@@ -43,7 +50,7 @@ public final class CfgExpression {
             List<Boolean> args = new ArrayList<>();
             skipSpace();
             while (peek() != ')') {
-                args.add(expr(cfg));
+                args.add(expr(cfg, depth + 1));
                 skipSpace();
                 if (peek() == ',') {
                     pos++;
@@ -91,6 +98,10 @@ public final class CfgExpression {
             throw new IllegalArgumentException("expected a name at offset " + pos + " of '" + text + "'");
         }
         return text.substring(start, pos);
+    }
+
+    private String abbreviated() {
+        return text.length() <= 200 ? text : text.substring(0, 200) + "...";
     }
 
     private char peek() {

@@ -97,7 +97,7 @@ public record CrabstoreConfig(List<String> substituters, List<String> trustedPub
             return n.asString();
         });
         Optional<Duration> ttl = Optional.ofNullable(root.get(NEGATIVE_TTL)).map(n -> {
-            if (!n.isIntegralNumber() || n.asLong() < 0) {
+            if (!n.isIntegralNumber() || !n.canConvertToLong() || n.asLong() < 0) {
                 throw wrongType(origin, NEGATIVE_TTL, "a whole number of seconds >= 0", n);
             }
             return Duration.ofSeconds(n.asLong());

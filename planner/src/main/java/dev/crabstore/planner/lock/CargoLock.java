@@ -76,9 +76,9 @@ public final class CargoLock {
             if (!v.isIntegralNumber()) {
                 throw new InvalidLockfileException(file + ": 'version' must be an integer, found " + v);
             }
-            declared = v.asInt();
+            declared = v.canConvertToInt() ? v.asInt() : Integer.MIN_VALUE;
             if (declared < 3 || declared > NEWEST) {
-                throw new InvalidLockfileException(file + ": lockfile version " + declared + " is not supported"
+                throw new InvalidLockfileException(file + ": lockfile version " + v + " is not supported"
                         + " (crabstore reads versions 1 to " + NEWEST + "; versions 1 and 2 have no version key)");
             }
         }

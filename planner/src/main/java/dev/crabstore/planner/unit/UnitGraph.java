@@ -45,7 +45,7 @@ public record UnitGraph(List<Unit> units, List<Integer> roots) {
         }
         List<Integer> roots = new ArrayList<>();
         for (JsonNode r : j.array(root, "roots", "top level")) {
-            if (!r.isIntegralNumber() || r.asInt() < 0 || r.asInt() >= n) {
+            if (!r.isIntegralNumber() || !r.canConvertToInt() || r.asInt() < 0 || r.asInt() >= n) {
                 throw new UnitGraphException(sourceName + ": root " + r + " is not the index of one of the " + n
                         + " units");
             }
@@ -66,12 +66,13 @@ public record UnitGraph(List<Unit> units, List<Integer> roots) {
         }
         JsonNode t = j.field(u, "target", where);
         String tw = where + " target";
-        UnitTarget target = new UnitTarget(j.strings(t, "kind", tw), j.strings(t, "crate_types", tw),
-                j.str(t, "name", tw), j.str(t, "src_path", tw), j.str(t, "edition", tw), j.bool(t, "doc", tw, false),
-                j.bool(t, "doctest", tw, false), j.bool(t, "test", tw, false));
-        if (target.kind().isEmpty()) {
+        List<String> kind = j.strings(t, "kind", tw);
+        if (kind.isEmpty()) { // checked before UnitTarget, which refuses it with an untyped exception
             throw new UnitGraphException(j.source() + ": " + tw + ": empty kind");
         }
+        UnitTarget target = new UnitTarget(kind, j.strings(t, "crate_types", tw),
+                j.str(t, "name", tw), j.str(t, "src_path", tw), j.str(t, "edition", tw), j.bool(t, "doc", tw, false),
+                j.bool(t, "doctest", tw, false), j.bool(t, "test", tw, false));
         UnitProfile profile = parseProfile(j, j.field(u, "profile", where), where + " profile");
         String platform = j.optStr(u, "platform", where);
         String mode = j.str(u, "mode", where);

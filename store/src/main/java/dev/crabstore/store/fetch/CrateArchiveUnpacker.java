@@ -23,6 +23,13 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
  * sibling and renames into place only when the whole archive was read, so a failure leaves nothing behind.
  */
 public final class CrateArchiveUnpacker {
+    /**
+     * Longest entry name and deepest nesting accepted. Real crates stay far below; without a bound, checking and
+     * creating the parents of one entry 2000 directories deep takes seconds (every step resolves the whole path).
+     */
+    static final int MAX_NAME = 4096;
+    static final int MAX_DEPTH = 128;
+
     private CrateArchiveUnpacker() {}
 
     /**
@@ -70,6 +77,11 @@ public final class CrateArchiveUnpacker {
             throw new UnsafeArchiveException(sourceName + ": entry '" + name + "' has an absolute path");
         }
         String[] parts = name.split("/");
+        if (name.length() > MAX_NAME || parts.length > MAX_DEPTH) {
+            throw new UnsafeArchiveException(sourceName + ": entry '" + name.substring(0, Math.min(name.length(), 200))
+                    + "...' is longer than " + MAX_NAME + " characters or nested deeper than " + MAX_DEPTH
+                    + " directories");
+        }
         for (String part : parts) {
             if (part.equals("..")) {
                 throw new UnsafeArchiveException(sourceName + ": entry '" + name + "' escapes with '..'");

@@ -28,6 +28,12 @@ import java.util.Set;
  * can redirect a write outside the target.
  */
 public final class NarRestorer {
+    /**
+     * Deepest directory nesting restored. Real trees stay far below; every file operation resolves the whole path, so
+     * restoring and deleting a tree 2000 directories deep takes seconds (the parser alone accepts deeper NARs).
+     */
+    static final int MAX_DEPTH = 256;
+
     private NarRestorer() {}
 
     public static void restore(InputStream nar, Path target, String source) {
@@ -41,7 +47,7 @@ public final class NarRestorer {
         try {
             Files.createDirectories(parent);
             Canonicaliser.deleteTree(temp);
-            NarParser.parse(nar, source, new Writer(temp));
+            NarParser.parse(nar, source, new Writer(temp, source));
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
             done = true;
         } catch (IOException e) {
@@ -55,9 +61,11 @@ public final class NarRestorer {
 
     private static final class Writer implements NarVisitor {
         private final Deque<Path> stack = new ArrayDeque<>();
+        private final String source;
 
-        Writer(Path root) {
+        Writer(Path root, String source) {
             stack.push(root);
+            this.source = source;
         }
 
         @Override
@@ -88,6 +96,10 @@ public final class NarRestorer {
 
         @Override
         public void entry(byte[] name) {
+            if (stack.size() > MAX_DEPTH) {
+                throw new InvalidFormatException(source + ": NAR nests directories deeper than " + MAX_DEPTH
+                        + ", which crabstore does not restore");
+            }
             stack.push(stack.peek().resolve(utf8(name, "entry name")));
         }
 
@@ -99,13 +111,13 @@ public final class NarRestorer {
         @Override
         public void endDirectory() {}
 
-        private static String utf8(byte[] b, String what) {
+        private String utf8(byte[] b, String what) {
             try {
                 return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                         .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(b))
                         .toString();
             } catch (CharacterCodingException e) {
-                throw new InvalidFormatException("NAR " + what + " is not valid UTF-8; crabstore cannot restore it");
+                throw new InvalidFormatException(source + ": NAR " + what + " is not valid UTF-8; crabstore cannot restore it");
             }
         }
     }
