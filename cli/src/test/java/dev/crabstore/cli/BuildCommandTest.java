@@ -263,6 +263,31 @@ class BuildCommandTest {
         assertTrue(Files.notExists(ws.resolve("target/debug/hello")));
     }
 
+    /**
+     * {@code --tests} links each test executable as cargo names it, target/debug/deps/<crate>-<hash>, and it passes.
+     * (Only greet's: hello's integration test needs {@code CARGO_BIN_EXE_hello}, which crabstore does not set yet.)
+     */
+    @Test
+    void testExecutablesAreLinkedIntoDeps() throws Exception {
+        Tools.require("bwrap");
+        Tools.require("cargo");
+        Path ws = dir.resolve("hello-workspace");
+        copyTree(Corpus.repoRoot().resolve("examples/hello-workspace"), ws);
+        CliRun.run(new byte[0], env(), "build", "--dir", ws.toString(), "--offline", "-p", "greet", "--tests")
+                .assertOk();
+        Path deps = ws.resolve("target/debug/deps");
+        List<String> names;
+        try (Stream<Path> s = Files.list(deps)) {
+            names = s.map(p -> p.getFileName().toString()).toList();
+        }
+        assertEquals(1, names.size(), names.toString());
+        assertTrue(names.get(0).matches("greet-[0-9a-f]{16}"), names.toString());
+        Path exe = deps.resolve(names.get(0));
+        assertTrue(Files.isSymbolicLink(exe) && Files.isExecutable(exe), exe.toString());
+        String out = run(exe);
+        assertTrue(out.contains("test tests::greets ... ok") && out.contains("test result: ok. 1 passed"), out);
+    }
+
     @Test
     @Tag("slow")
     void buildsTheSmallCorpusWorkspace() throws Exception {

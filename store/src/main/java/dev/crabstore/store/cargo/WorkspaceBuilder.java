@@ -420,14 +420,18 @@ public final class WorkspaceBuilder {
                 || rel.getNameCount() == 1 && first.equals(ConfigFiles.PROJECT_FILE);
     }
 
-    /** Links the root units' bins and libs into target/<profile>/, each a GC root. */
+    /**
+     * Links the root units' bins and libs into target/<profile>/ and their test executables (mode {@code test}) as
+     * cargo names them, target/<profile>/deps/<crate>-<hash> (examples/ for an example's); each link is a GC root.
+     */
     private List<Path> linkArtifacts(Path ws, CargoPlan cargo, UnitDerivationPlan plan) {
         GcRoots roots = new GcRoots(store.home());
         List<Path> links = new ArrayList<>();
         UnitGraph g = cargo.unitGraph();
         for (int r : g.roots()) {
             Unit u = g.unit(r);
-            if (!u.mode().equals("build") || u.target().isCustomBuild()) {
+            boolean test = u.mode().equals("test");
+            if (!(u.mode().equals("build") || test) || u.target().isCustomBuild()) {
                 continue;
             }
             String profileDir = u.profile().name().equals("dev") || u.profile().name().equals("test") ? "debug"
@@ -441,6 +445,14 @@ public final class WorkspaceBuilder {
                     String name = f.getFileName().toString();
                     String crate = u.target().crateName();
                     String linkName = null;
+                    if (test) {
+                        if (name.startsWith(crate + "-") && !name.endsWith(".d")) {
+                            Path link = dir.resolve(u.target().isExample() ? "examples" : "deps").resolve(name);
+                            roots.addRoot(link, out, name);
+                            links.add(link);
+                        }
+                        continue;
+                    }
                     if (u.target().isBin() && name.startsWith(crate + "-") && !name.endsWith(".d")) {
                         linkName = u.target().name();
                     } else if (name.startsWith("lib" + crate + "-") && (name.endsWith(".rlib") || name.endsWith(".so"))) {
