@@ -26,6 +26,15 @@ public final class PathLeakScanner {
         }
     }
 
+    /** Bytes that continue a name: a slash after one of them does not start a path ("-home/" is not "/home/"). */
+    private static final boolean[] PATH_CHAR = new boolean[256];
+
+    static {
+        for (int c = 0; c < 256; c++) {
+            PATH_CHAR[c] = Character.isLetterOrDigit(c) && c < 128 || c == '-' || c == '_' || c == '.';
+        }
+    }
+
     private final List<byte[]> needles = new ArrayList<>();
 
     /** {@code prefixes}: absolute directory prefixes that must not appear, each ending in '/'. */
@@ -69,20 +78,29 @@ public final class PathLeakScanner {
         for (byte[] n : needles) {
             keep = Math.max(keep, n.length - 1);
         }
-        byte[] buf = new byte[1 << 16];
+        byte[] buf = new byte[1 << 20];
         long base = 0; // file offset of buf[0]
         int len = 0;
         try (InputStream in = Files.newInputStream(f)) {
-            while (true) {
+            boolean eof = false;
+            int start = 0; // buf[start - 1], when there, is the byte before: already scanned, kept for context
+            while (!eof) {
                 int r = in.read(buf, len, buf.length - len);
                 if (r < 0) {
-                    break;
+                    eof = true;
+                } else {
+                    len += r;
                 }
-                len += r;
-                int limit = len - keep;
-                for (int i = 0; i < limit; i++) {
+                // Until the end, keep the last keep bytes for the next round: a needle may straddle two reads.
+                int limit = eof ? len : len - keep;
+                int i = start;
+                for (; i < limit; i++) {
+                    // Every needle starts with '/': one comparison per byte, the rest only at a slash.
+                    if (buf[i] != '/' || (i > 0 && PATH_CHAR[buf[i - 1] & 0xff])) {
+                        continue;
+                    }
                     for (byte[] n : needles) {
-                        if (buf[i] == n[0] && matches(buf, i, len, n)) {
+                        if (matches(buf, i, len, n)) {
                             leaks.add(new Leak(root.relativize(f).toString(), base + i, text(buf, i, len)));
                             if (leaks.size() >= MAX_PER_OUTPUT) {
                                 return;
@@ -92,29 +110,18 @@ public final class PathLeakScanner {
                         }
                     }
                 }
-                int from = Math.max(0, limit);
+                // Keep the unscanned tail (a needle may straddle two reads) and the byte before it.
+                int from = Math.max(0, i - 1);
                 System.arraycopy(buf, from, buf, 0, len - from);
                 base += from;
                 len -= from;
-            }
-            for (int i = 0; i < len; i++) { // the tail
-                for (byte[] n : needles) {
-                    if (buf[i] == n[0] && matches(buf, i, len, n)) {
-                        leaks.add(new Leak(root.relativize(f).toString(), base + i, text(buf, i, len)));
-                        return;
-                    }
-                }
+                start = i - from;
             }
         }
     }
 
     private static boolean matches(byte[] buf, int at, int len, byte[] n) {
         if (at + n.length > len) {
-            return false;
-        }
-        // Only a path that starts here: not "/home/" inside "/crabstore/store/...-home/".
-        if (at > 0 && (Character.isLetterOrDigit(buf[at - 1]) || buf[at - 1] == '-' || buf[at - 1] == '_'
-                || buf[at - 1] == '.')) {
             return false;
         }
         for (int k = 1; k < n.length; k++) {
