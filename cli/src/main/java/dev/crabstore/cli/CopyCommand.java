@@ -73,7 +73,7 @@ public final class CopyCommand implements Runnable {
                 BinaryCache cache = new BinaryCache(t, store.storeDir());
                 Set<StorePath> wanted = new LinkedHashSet<>();
                 for (String p : paths) {
-                    wanted.add(store.storeDir().parsePath(p));
+                    wanted.add(store.followLinksToStorePath(p));
                 }
                 if (direction.to != null) {
                     if (all) {

@@ -31,7 +31,7 @@ public final class StoreAddRootCommand implements Runnable {
     @Override
     public void run() {
         try (LocalStore store = options.openStore(context)) {
-            StorePath p = store.storeDir().parsePath(path);
+            StorePath p = store.followLinksToStorePath(path);
             if (!store.protect(p)) {
                 throw new StoreIOException("path " + path + " is not valid in the store");
             }

@@ -47,7 +47,7 @@ public final class StorePathInfoCommand implements Runnable {
         try (LocalStore store = LocalStore.open(home, Clock.systemUTC())) {
             java.util.List<StorePath> wanted = new java.util.ArrayList<>();
             for (String s : paths) {
-                StorePath p = sd.parsePath(s);
+                StorePath p = store.followLinksToStorePath(s);
                 if (store.query(p).isEmpty()) {
                     context.err().println("error: path '" + s + "' is not valid in the store");
                     missing++;

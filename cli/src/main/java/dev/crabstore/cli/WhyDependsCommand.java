@@ -82,7 +82,7 @@ public final class WhyDependsCommand implements Runnable {
     }
 
     private static StorePath valid(LocalStore store, String arg) {
-        StorePath p = store.storeDir().parsePath(arg);
+        StorePath p = store.followLinksToStorePath(arg);
         if (!store.isValid(p)) {
             throw new InvalidFormatException("path '" + arg + "' is not valid in the store");
         }

@@ -53,6 +53,19 @@ class StoreLifecycleCommandsTest {
         assertTrue(closure.out().lines().count() > 3, closure.out());
         assertTrue(closure.out().contains(greetSource + "\t"), closure.out());
 
+        // A path may be named by its physical location, a file inside it, or a link into it (target/debug/hello).
+        Path exe = ws.resolve("target/debug/hello").toRealPath();
+        String helloOut = "/crabstore/store/" + dir.resolve("home/store").relativize(exe).getName(0);
+        for (String name : new String[] {exe.toString(), exe.getParent().toString(),
+                ws.resolve("target/debug/hello").toString()}) {
+            CliRun info = CliRun.run(new byte[0], env, "store", "path-info", name).assertOk();
+            assertTrue(info.out().startsWith(helloOut + "\t"), name + ": " + info.out());
+        }
+        CliRun outside = CliRun.run(new byte[0], env, "store", "path-info", ws.resolve("Cargo.toml").toString());
+        assertEquals(2, outside.exitCode());
+        assertTrue(outside.stderr().contains("is not in the store dir /crabstore/store (nor in its location on this "
+                + "machine, " + dir.resolve("home/store") + ")"), outside.stderr());
+
         // Break the store three ways: every one is reported, and the command fails.
         Path store = dir.resolve("home/store");
         Path greet = store.resolve(greetSource.substring(greetSource.lastIndexOf('/') + 1));

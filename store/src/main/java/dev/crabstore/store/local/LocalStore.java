@@ -103,6 +103,35 @@ public final class LocalStore implements AutoCloseable {
         return home.realStoreDir().resolve(p.baseName());
     }
 
+    /**
+     * The store path a user names on a command line, as Nix's {@code followLinksToStorePath} finds it: the logical
+     * path ({@code /crabstore/store/<hash>-<name>}), its physical location under {@code CRABSTORE_HOME}, a file inside
+     * either, or a link that leads there (such as {@code target/debug/foo}). It need not be valid.
+     */
+    public StorePath followLinksToStorePath(String arg) {
+        String logical = storeDir().path();
+        String real = home.realStoreDir().toString();
+        String s = arg;
+        if (!s.startsWith(logical + "/") && !s.startsWith(real + "/")) {
+            Path p = Path.of(arg).toAbsolutePath().normalize();
+            try {
+                p = p.toRealPath();
+            } catch (java.io.IOException e) {
+                // not there: take the name as given
+            }
+            s = p.toString();
+        }
+        for (String prefix : List.of(logical, real)) {
+            if (s.startsWith(prefix + "/")) {
+                String rest = s.substring(prefix.length() + 1);
+                int slash = rest.indexOf('/');
+                return StorePath.parseBaseName(slash < 0 ? rest : rest.substring(0, slash));
+            }
+        }
+        throw new dev.crabstore.core.InvalidFormatException("path '" + arg + "' is not in the store dir " + logical
+                + (real.equals(logical) ? "" : " (nor in its location on this machine, " + real + ")"));
+    }
+
     public boolean isValid(StorePath p) {
         return db.isValid(p);
     }
