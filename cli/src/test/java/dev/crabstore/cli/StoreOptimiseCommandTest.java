@@ -94,6 +94,34 @@ class StoreOptimiseCommandTest {
         return total;
     }
 
+    /**
+     * Corrupting a shared inode corrupts every path that shares it: each is reported and repaired (its own fresh
+     * tree), and the next optimise finds the entry no longer matches its name and replaces it instead of spreading it.
+     */
+    @Test
+    void aCorruptSharedFileIsRepairedEverywhereAndItsEntryReplaced() throws Exception {
+        env.remove("CRABSTORE_SUBSTITUTERS");
+        env.remove("CRABSTORE_TRUSTED_PUBLIC_KEYS");
+        env.put("XDG_CONFIG_HOME", dir.resolve("config").toString());
+        byte[] big = bytes(50_000, 3);
+        String a = add("a", Map.of("big.bin", big));
+        String b = add("b", Map.of("again.bin", big));
+        String cache = "file://" + dir.resolve("cache");
+        crabstore("copy", "--to", cache, a, b).assertOk();
+        assertEquals(big.length + " bytes saved", crabstore("store", "optimise").assertOk().out().strip());
+        StoreRepairCommandTest.flipAByte(real(a).resolve("big.bin"));
+        CliRun found = crabstore("store", "verify", "--check-contents");
+        assertTrue(found.out().contains("corrupt: " + a) && found.out().contains("corrupt: " + b), found.out());
+        crabstore("store", "verify", "--check-contents", "--repair", "--substituters", cache).assertOk();
+        assertNotEquals(inode(real(a).resolve("big.bin")), inode(real(b).resolve("again.bin")));
+        CliRun again = crabstore("store", "optimise").assertOk();
+        assertTrue(again.stderr().contains("warning: removing corrupted link "), again.stderr());
+        assertEquals(big.length + " bytes saved", again.out().strip());
+        assertEquals(inode(real(a).resolve("big.bin")), inode(real(b).resolve("again.bin")));
+        assertTrue(Arrays.equals(big, Files.readAllBytes(real(b).resolve("again.bin"))));
+        crabstore("store", "verify", "--check-contents").assertOk();
+    }
+
     static Object inode(Path f) throws Exception {
         return Files.readAttributes(f, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
     }

@@ -139,7 +139,8 @@ public final class StoreRepairer {
     }
 
     private Outcome repairLocked(StorePath p, StoreVerifier.Problem problem) {
-        Optional<PathInfo> row = store.query(p);
+        // A temporary root: the collector must not delete the path while it is being repaired.
+        Optional<PathInfo> row = store.protect(p) ? store.query(p) : Optional.empty();
         if (row.isEmpty()) {
             return new Outcome(problem, true, "it is no longer registered (collected meanwhile)");
         }
