@@ -24,9 +24,10 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * {@code store optimise}: replaces identical regular files of the valid store paths by hard links to one inode, as
- * {@code nix-store --optimise} does. Each distinct file has an entry {@code <store>/.links/<hash>}, where the hash is
- * the nix32 SHA-256 of the file's NAR serialisation (contents and executable bit, as Nix names them); a file whose
+ * {@code store optimise}: replaces identical regular files (and symlinks, as Nix does on Linux) of the valid store paths
+ * by hard links to one inode, as {@code nix-store --optimise} does. Each distinct file has an entry
+ * {@code <store>/.links/<hash>}, where the hash is the nix32 SHA-256 of the file's NAR serialisation (contents and
+ * executable bit, or a symlink's target; the names Nix gives them); a file whose
  * entry exists with another inode is replaced by a hard link to it: a link under a temporary name in the store
  * directory ({@code .tmp-link-*}), then renamed over the file, so readers see the old or the new inode, never neither.
  * Store files are read-only with mtime 1 and both copies are, so the NAR of every path stays the same; the parent
@@ -48,7 +49,7 @@ public final class StoreOptimiser {
     /**
      * What optimising did (or, dry, would do).
      *
-     * @param filesScanned regular non-empty files looked at
+     * @param filesScanned regular non-empty files and symlinks looked at
      * @param filesLinked  files replaced by a hard link to their {@code .links} entry
      * @param bytesSaved   the sizes of the inodes whose last link was replaced (the space given back)
      */
@@ -121,7 +122,7 @@ public final class StoreOptimiser {
                 Files.walkFileTree(root, new SimpleFileVisitor<>() {
                     @Override
                     public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                        if (attrs.isRegularFile() && attrs.size() > 0) {
+                        if ((attrs.isRegularFile() && attrs.size() > 0) || attrs.isSymbolicLink()) {
                             files.add(file);
                         }
                         return FileVisitResult.CONTINUE;
@@ -138,12 +139,13 @@ public final class StoreOptimiser {
     }
 
     private void optimiseFile(Path file) throws IOException {
-        Object inode = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+        BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        Object inode = attrs.fileKey();
         if (linkedInodes.contains(inode)) {
             return;
         }
         scanned++;
-        long size = Files.size(file);
+        long size = attrs.size();
         String hash = NarDumper.digest(file).narHash().toNix32();
         Path link = linksDir.resolve(hash);
         Object linkInode = virtualLinks.get(hash);
