@@ -61,7 +61,8 @@ public final class StoreVerifyCommand implements Runnable {
             }
             List<StoreRepairer.Outcome> outcomes;
             try (Substituters caches = substitution.open(context, store, null)) {
-                outcomes = new StoreRepairer(store, caches, () -> realiser(store, caches), Clock.systemUTC())
+                outcomes = new StoreRepairer(store, caches, () -> realiser(store, caches), Clock.systemUTC(),
+                        checkContents)
                         .repair(problems);
             }
             outcomes.forEach(o -> context.out().println(o));

@@ -59,6 +59,7 @@ public final class StoreRepairer {
     private final Substituters caches;
     private final Supplier<Realiser> realiser;
     private final Clock clock;
+    private final boolean contentsChecked;
     private final StoreDir sd;
     private final Map<StorePath, StoreVerifier.Problem> damaged = new LinkedHashMap<>();
     private final Map<StorePath, Outcome> done = new LinkedHashMap<>();
@@ -72,6 +73,16 @@ public final class StoreRepairer {
      *                 when there is no sandbox, and the rebuilds then fail with its message)
      */
     public StoreRepairer(LocalStore store, Substituters caches, Supplier<Realiser> realiser, Clock clock) {
+        this(store, caches, realiser, clock, true);
+    }
+
+    /**
+     * @param contentsChecked whether the problems come from a check of every path's contents (if not, a corrupt input
+     *                        can make a rebuild differ, and the report says so)
+     */
+    public StoreRepairer(LocalStore store, Substituters caches, Supplier<Realiser> realiser, Clock clock,
+            boolean contentsChecked) {
+        this.contentsChecked = contentsChecked;
         this.store = store;
         this.caches = caches;
         this.realiser = realiser;
@@ -263,7 +274,8 @@ public final class StoreRepairer {
             if (mismatch[0] != null) {
                 reasons.add("rebuilding " + drvName + " gave NAR hash " + mismatch[0] + ", not the registered "
                         + info.narHash() + " (" + info.narSize() + " bytes): the derivation is not reproducible, so "
-                        + "building cannot repair its output");
+                        + "building cannot repair its output" + (contentsChecked ? "" : " (unless one of its inputs "
+                        + "is corrupt: --check-contents finds that)"));
                 return Optional.empty();
             }
             return Optional.of(drvName);
