@@ -44,8 +44,10 @@ public final class GcCommand implements Runnable {
                     + store.storeDir().print(p)));
             context.err().printf(Locale.ROOT, "%d store paths %s, %.2f MiB freed%s%n", r.deleted().size(),
                     dryRun ? "would be deleted" : "deleted", r.bytesFreed() / 1048576.0,
-                    r.leftoversDeleted() > 0 ? ", " + r.leftoversDeleted() + " leftovers of interrupted builds removed"
-                            : "");
+                    (r.leftoversDeleted() > 0 ? ", " + r.leftoversDeleted() + " leftovers of interrupted builds removed"
+                            : "") + (r.linksDeleted() > 0 ? String.format(Locale.ROOT,
+                            ", %d unused links of store optimise removed (%.2f MiB)", r.linksDeleted(),
+                            r.linkBytesFreed() / 1048576.0) : ""));
         }
     }
 

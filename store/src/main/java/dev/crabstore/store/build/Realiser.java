@@ -409,6 +409,34 @@ public final class Realiser {
     }
 
     /**
+     * Rebuilds {@code drvPath} in a fresh sandbox without registering anything (its inputs must be valid and intact:
+     * realise its input derivations first), and hands the canonical tree of each output to {@code then}, keyed by
+     * output path. The trees are in scratch space that is deleted afterwards: {@code then} moves away what it keeps.
+     * For repairing a damaged output from its derivation.
+     *
+     * @throws CrabstoreException if the build fails
+     */
+    public void rebuild(StorePath drvPath, java.util.function.BiConsumer<StorePath, Path> then) {
+        Derivation drv = load(drvPath);
+        SortedMap<String, StorePath> outputs = drv.outputPaths();
+        if (outputs.size() != drv.outputs().size()) {
+            throw new BuildFailedException("derivation " + drvPath.baseName()
+                    + " has outputs without a known path (floating content-addressed outputs are not supported)");
+        }
+        listener.started(drvPath, drv);
+        long start = System.nanoTime();
+        StringBuilder log = new StringBuilder();
+        produce(drvPath, drv, outputs, log, (outDirs, inputs) -> {
+            for (Map.Entry<String, StorePath> e : outputs.entrySet()) {
+                Path rebuilt = outDirs.get(e.getKey());
+                Canonicaliser.canonicalise(rebuilt);
+                then.accept(e.getValue(), rebuilt);
+            }
+        });
+        listener.built(drvPath, drv, log.toString(), (System.nanoTime() - start) / 1_000_000);
+    }
+
+    /**
      * The result of rebuilding a derivation whose outputs are valid: for each output, whether the rebuild's NAR hash
      * equals the registered one, and if not, which files differ.
      */

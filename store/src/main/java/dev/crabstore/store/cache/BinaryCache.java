@@ -356,29 +356,42 @@ public final class BinaryCache {
                             + storeDir.print(r) + " is not valid");
                 }
             }
-            Compression compression = Compression.parse(info.compression());
-            InputStream file = transport.get(info.url()).orElseThrow(() -> new RejectedException("file '"
-                    + info.url() + "' does not exist in binary cache " + describe()));
             Path temp = store.newTempDir("download-" + p.name());
-            CountingInputStream counted = new CountingInputStream(file);
-            try (InputStream in = counted) {
-                HashingInputStream narStream = new HashingInputStream(compression.decompress(in), info.info()
-                        .narSize());
+            try {
                 Path out = temp.resolve("out");
-                NarRestorer.restore(narStream, out, at(info.url()));
-                Hash got = narStream.hash();
-                if (!got.equals(info.info().narHash()) || narStream.count() != info.info().narSize()) {
-                    throw new RejectedException("hash mismatch importing " + storeDir.print(p) + " from " + describe()
-                            + ": specified " + info.info().narHash() + " (" + info.info().narSize()
-                            + " bytes), got " + got + " (" + narStream.count() + " bytes)");
-                }
+                long bytes = fetchInto(info, out);
                 store.registerRestored(info.info(), out);
-                return counted.count;
-            } catch (IOException e) {
-                throw new TransportException("cannot download " + info.url() + " from " + describe(), e);
+                return bytes;
             } finally {
                 Canonicaliser.deleteTree(temp);
             }
+        }
+    }
+
+    /**
+     * Fetches the NAR {@code info} describes and restores it at {@code out} (which must not exist), verifying its hash
+     * and size while it streams; registers nothing. Returns the bytes read from the cache. On failure {@code out} may
+     * hold part of the tree: the caller deletes it.
+     */
+    public long fetchInto(NarInfo info, Path out) {
+        StorePath p = info.path();
+        Compression compression = Compression.parse(info.compression());
+        InputStream file = transport.get(info.url()).orElseThrow(() -> new RejectedException("file '"
+                + info.url() + "' does not exist in binary cache " + describe()));
+        CountingInputStream counted = new CountingInputStream(file);
+        try (InputStream in = counted) {
+            HashingInputStream narStream = new HashingInputStream(compression.decompress(in), info.info()
+                    .narSize());
+            NarRestorer.restore(narStream, out, at(info.url()));
+            Hash got = narStream.hash();
+            if (!got.equals(info.info().narHash()) || narStream.count() != info.info().narSize()) {
+                throw new RejectedException("hash mismatch importing " + storeDir.print(p) + " from " + describe()
+                        + ": specified " + info.info().narHash() + " (" + info.info().narSize()
+                        + " bytes), got " + got + " (" + narStream.count() + " bytes)");
+            }
+            return counted.count;
+        } catch (IOException e) {
+            throw new TransportException("cannot download " + info.url() + " from " + describe(), e);
         }
     }
 

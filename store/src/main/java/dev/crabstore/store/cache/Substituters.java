@@ -196,6 +196,43 @@ public final class Substituters implements AutoCloseable {
         return new Result(ok ? Optional.of(f.deliveredBy.get(p)) : Optional.empty(), f.bytes.get(), f.failures);
     }
 
+    /**
+     * For the repair of a valid path whose files are damaged or gone: restores the NAR of {@code p} at {@code out}
+     * (which must not exist) from the first cache, in priority order, that has a trusted narinfo for it whose NAR hash
+     * and size are the registered ones ({@code narHash}, {@code narSize}), verified while it streams as every
+     * substitution is. Registers nothing; never throws for a cache's failure, but returns it.
+     */
+    public Result fetchContents(StorePath p, dev.crabstore.core.hash.Hash narHash, long narSize, Path out) {
+        List<String> failures = new ArrayList<>();
+        boolean offered = false;
+        for (Source s : sources()) {
+            Optional<NarInfo> info = lookup(s, p, failures);
+            if (info.isEmpty()) {
+                continue;
+            }
+            offered = true;
+            if (!info.get().info().narHash().equals(narHash) || info.get().info().narSize() != narSize) {
+                failures.add(s.url + ": its " + storeDir.print(p) + " has NAR hash " + info.get().info().narHash()
+                        + " (" + info.get().info().narSize() + " bytes), not the registered " + narHash + " ("
+                        + narSize + " bytes)");
+                continue;
+            }
+            try {
+                long bytes = s.cache.fetchInto(info.get(), out);
+                s.failuresInARow.set(0);
+                return new Result(Optional.of(s.url), bytes, failures);
+            } catch (CrabstoreException e) {
+                failures.add(s.url + ": " + e.getMessage());
+                failed(s, e);
+                dev.crabstore.store.local.Canonicaliser.deleteTree(out);
+            }
+        }
+        if (!offered) {
+            failures.add(0, "no substituter has " + storeDir.print(p));
+        }
+        return new Result(Optional.empty(), 0, failures);
+    }
+
     /** A trusted narinfo for a path, from the cache at index {@code source} of {@link #sources()}. */
     private record Offer(int source, NarInfo info) {}
 

@@ -25,8 +25,14 @@ import java.util.Set;
 public final class GarbageCollector {
     private GarbageCollector() {}
 
-    /** What a collection did (or, dry, would do). */
-    public record Result(List<StorePath> deleted, long bytesFreed, int leftoversDeleted) {}
+    /**
+     * What a collection did (or, dry, would do).
+     *
+     * @param linksDeleted     {@code .links} entries of {@code store optimise} no store file shared any more
+     * @param linkBytesFreed   their sizes
+     */
+    public record Result(List<StorePath> deleted, long bytesFreed, int leftoversDeleted, int linksDeleted,
+            long linkBytesFreed) {}
 
     /**
      * @param maxFreed stop once this many bytes (NAR size) are freed; {@code Long.MAX_VALUE} for no limit
@@ -64,7 +70,8 @@ public final class GarbageCollector {
                 freed += deleteWithReferrers(store, p, deadSet, done, deleted, dryRun, now, olderThanSeconds);
             }
             int leftovers = dryRun ? 0 : deleteLeftovers(store);
-            return new Result(deleted, freed, leftovers);
+            long[] links = dryRun ? new long[2] : deleteUnusedLinks(store);
+            return new Result(deleted, freed, leftovers, (int) links[0], links[1]);
         }
     }
 
@@ -93,6 +100,40 @@ public final class GarbageCollector {
         }
         deleted.add(p);
         return freed + info.get().narSize();
+    }
+
+    /**
+     * Deletes the {@code .links} entries ({@link StoreOptimiser}) whose link count is 1 (no store file shares them any
+     * more), and temporary links an interrupted optimiser left ({@code .tmp-link-*}; none is in use, since optimising
+     * holds the shared GC lock). Returns how many entries and how many bytes.
+     */
+    private static long[] deleteUnusedLinks(LocalStore store) {
+        long n = 0;
+        long bytes = 0;
+        Path links = StoreOptimiser.linksDir(store.home());
+        try {
+            if (Files.isDirectory(links)) {
+                try (DirectoryStream<Path> ds = Files.newDirectoryStream(links)) {
+                    for (Path f : ds) {
+                        java.util.Map<String, Object> a = Files.readAttributes(f, "unix:nlink,size",
+                                java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                        if (((Number) a.get("nlink")).longValue() <= 1) {
+                            Files.delete(f);
+                            n++;
+                            bytes += ((Number) a.get("size")).longValue();
+                        }
+                    }
+                }
+            }
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(store.home().realStoreDir(), ".tmp-link-*")) {
+                for (Path f : ds) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        } catch (IOException e) {
+            throw new StoreIOException("cannot clean up " + links, e);
+        }
+        return new long[] {n, bytes};
     }
 
     /** Files in the store directory without a database row, left by interrupted runs and not being built now. */

@@ -336,6 +336,56 @@ public final class LocalStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Repairs a valid path: puts {@code tree} (outside the store, on the same file system, e.g. under
+     * {@link #newTempDir}) in place of whatever is at the path's location now, once it is canonical and its NAR hash
+     * and size are the registered ones. The swap is atomic for readers of the path's name: the old tree is renamed
+     * aside, the new one renamed in, then the old one deleted. The database row is not touched. The caller holds the
+     * path's lock.
+     *
+     * @throws StoreIOException if the path is not valid or {@code tree} does not have its registered NAR hash
+     */
+    public void replaceContents(StorePath p, Path tree) {
+        PathInfo info = db.query(p).orElseThrow(() -> new StoreIOException("cannot repair " + storeDir().print(p)
+                + ": it is not valid in the store"));
+        Canonicaliser.canonicalise(tree);
+        NarDigest digest = NarDumper.digest(tree);
+        if (!digest.narHash().equals(info.narHash()) || digest.narSize() != info.narSize()) {
+            throw new StoreIOException("cannot repair " + storeDir().print(p) + ": the replacement has NAR hash "
+                    + digest.narHash() + " (" + digest.narSize() + " bytes), not the registered " + info.narHash()
+                    + " (" + info.narSize() + " bytes)");
+        }
+        try (GcLock.Held l = gcLock.shared()) {
+            tempRoots().add(p);
+            Path real = realPath(p);
+            Path aside = null;
+            try {
+                if (Files.exists(real, LinkOption.NOFOLLOW_LINKS)) {
+                    aside = home.tempDir().resolve("repair-old-" + p.hashPart() + "-" + ProcessHandle.current().pid()
+                            + "-" + System.nanoTime());
+                    if (Files.isDirectory(real, LinkOption.NOFOLLOW_LINKS)) {
+                        // Moving a directory to another parent rewrites its "..": it must be writable.
+                        real.toFile().setWritable(true, true);
+                    }
+                    Files.move(real, aside, StandardCopyOption.ATOMIC_MOVE);
+                }
+                Files.move(tree, real, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                if (aside != null && !Files.exists(real, LinkOption.NOFOLLOW_LINKS)) {
+                    try {
+                        Files.move(aside, real, StandardCopyOption.ATOMIC_MOVE); // the damaged tree, as it was
+                    } catch (IOException again) {
+                        e.addSuppressed(again);
+                    }
+                }
+                throw new StoreIOException("cannot put the repaired " + storeDir().print(p) + " in place", e);
+            }
+            if (aside != null) {
+                Canonicaliser.deleteTree(aside);
+            }
+        }
+    }
+
     /** Streams the NAR of a valid path. */
     public void dumpPath(StorePath p, OutputStream out) {
         if (!db.isValid(p)) {

@@ -40,6 +40,17 @@ public final class Provenance {
         return JSON.writeValueAsString(m);
     }
 
+    /** The earlier record with {@code repaired} (when) and {@code repairedBy} (how: fetched from where, or rebuilt). */
+    public static String repaired(String earlier, Instant at, String how) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        if (earlier != null) {
+            JSON.readTree(earlier).properties().forEach(e -> m.put(e.getKey(), e.getValue()));
+        }
+        m.put("repaired", at.toString());
+        m.put("repairedBy", how);
+        return JSON.writeValueAsString(m);
+    }
+
     private static Map<String, Object> base(String how, Instant at) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("how", how);

@@ -54,7 +54,7 @@ public final class StoreVerifier {
                 String name = e.getFileName().toString();
                 if (!name.startsWith(".") && !registered.contains(name)) {
                     problems.add(new Problem("unregistered", e.toString(), "on disk but not in the database; "
-                            + "`crabstore gc` removes it"));
+                            + "`store verify --repair` or `crabstore gc` deletes it"));
                 }
             }
         } catch (IOException e) {

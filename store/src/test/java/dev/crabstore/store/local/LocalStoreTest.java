@@ -57,6 +57,38 @@ class LocalStoreTest {
     }
 
     @Test
+    void replaceContentsSwapsInOnlyATreeWithTheRegisteredNarHash() throws Exception {
+        Path src = Files.createDirectories(dir.resolve("src/sub"));
+        Files.writeString(src.resolve("f"), "right");
+        try (LocalStore store = open()) {
+            StorePath p = store.addPath(src.getParent(), "t", x -> true);
+            Path real = store.realPath(p);
+            real.resolve("sub").toFile().setWritable(true);
+            real.resolve("sub/f").toFile().setWritable(true);
+            Files.writeString(real.resolve("sub/f"), "wrong");
+
+            Path bad = Files.createDirectories(store.newTempDir("bad").resolve("out/sub"));
+            Files.writeString(bad.resolve("f"), "also wrong");
+            Exception refused = org.junit.jupiter.api.Assertions.assertThrows(dev.crabstore.store.StoreIOException.class,
+                    () -> store.replaceContents(p, bad.getParent()));
+            assertTrue(refused.getMessage().contains("the replacement has NAR hash"), refused.getMessage());
+            assertEquals("wrong", Files.readString(real.resolve("sub/f")));
+
+            Path good = Files.createDirectories(store.newTempDir("good").resolve("out/sub"));
+            Files.writeString(good.resolve("f"), "right");
+            store.replaceContents(p, good.getParent());
+            assertEquals("right", Files.readString(real.resolve("sub/f")));
+            assertFalse(Files.exists(good.getParent(), LinkOption.NOFOLLOW_LINKS));
+            assertEquals(store.query(p).orElseThrow().narHash(),
+                    dev.crabstore.store.nar.NarDumper.digest(real).narHash());
+            // Nothing is left aside in the temp dir but the two scratch dirs made here.
+            try (var s = Files.list(store.home().tempDir())) {
+                assertTrue(s.allMatch(f -> f.getFileName().toString().matches("(bad|good)-.*")));
+            }
+        }
+    }
+
+    @Test
     void filtersEntries() throws Exception {
         Path tree = Files.createDirectories(dir.resolve("crate"));
         Files.writeString(tree.resolve("lib.rs"), "fn x() {}");
