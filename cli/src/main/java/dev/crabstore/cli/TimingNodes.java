@@ -44,20 +44,21 @@ final class TimingNodes {
             MetadataPackage p = planned.cargo().metadata().pkg(u.pkgId(), "cargo metadata");
             String name = u.target().name().replace('-', '_').equals(p.name().replace('-', '_'))
                     || u.isBuildScriptCompile() || u.isRunCustomBuild() ? p.name() : p.name() + "/" + u.target().name();
-            nodes.add(node(i, name, p.version(), UnitLabels.kind(u), drvPaths.get(i), planned.plan().derivations().get(i),
-                    ids, sd));
+            nodes.add(node(i, name, p.version(), UnitLabels.kind(u), u.pkgId(), u.target().name(), drvPaths.get(i),
+                    planned.plan().derivations().get(i), ids, sd));
         }
         for (Map.Entry<StorePath, Derivation> e : sources.entrySet()) {
-            nodes.add(node(ids.get(e.getKey()), e.getValue().name(), "", "source", e.getKey(), e.getValue(), ids, sd));
+            nodes.add(node(ids.get(e.getKey()), e.getValue().name(), "", "source", "", "", e.getKey(), e.getValue(), ids,
+                    sd));
         }
         return nodes;
     }
 
-    private static TimingNode node(int id, String name, String version, String kind, StorePath drvPath, Derivation d,
-            Map<StorePath, Integer> ids, StoreDir sd) {
+    private static TimingNode node(int id, String name, String version, String kind, String pkgId, String target,
+            StorePath drvPath, Derivation d, Map<StorePath, Integer> ids, StoreDir sd) {
         List<Integer> deps = d.inputDrvs().keySet().stream().map(ids::get).filter(java.util.Objects::nonNull).sorted()
                 .toList();
         String out = d.outputPaths().values().stream().findFirst().map(sd::print).orElse("");
-        return new TimingNode(id, name, version, kind, sd.print(drvPath), out, deps);
+        return new TimingNode(id, name, version, kind, pkgId, target, sd.print(drvPath), out, deps);
     }
 }

@@ -89,6 +89,10 @@ public record TimingReport(Instant started, String command, int jobs, boolean su
             um.put("name", node.name());
             um.put("version", node.version());
             um.put("kind", node.kind());
+            if (!node.packageId().isEmpty()) {
+                um.put("packageId", node.packageId());
+                um.put("target", node.target());
+            }
             um.put("status", u.status().label());
             um.put("start", u.start().isPresent() ? u.start().getAsLong() : null);
             um.put("end", u.end().isPresent() ? u.end().getAsLong() : null);
