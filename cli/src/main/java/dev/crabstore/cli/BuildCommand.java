@@ -51,6 +51,9 @@ public final class BuildCommand implements Runnable {
     @Mixin
     TimingsOptions timings;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Option(names = {"-v", "--verbose"}, description = "Show each unit's derivation and the builder's output.")
     boolean verbose;
 
@@ -89,7 +92,7 @@ public final class BuildCommand implements Runnable {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
                     "--message-format must be human or json, not '" + messageFormat + "'");
         }
-        timings.validate(new picocli.CommandLine(this));
+        timings.validate(spec.commandLine());
         TimingRecorder recorder = timings.enabled() ? new TimingRecorder(java.time.Clock.systemUTC()) : null;
         try (CpuMonitor cpu = recorder == null ? null : new CpuMonitor(new ProcStatCpuUsage(), recorder,
                 java.time.Duration.ofMillis(100))) {

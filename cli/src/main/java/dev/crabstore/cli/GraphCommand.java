@@ -33,6 +33,9 @@ public final class GraphCommand implements Runnable {
                     + "by crabstore's own layered layout) or json.")
     String format;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     public GraphCommand(CliContext context) {
         this.context = context;
     }
@@ -47,7 +50,7 @@ public final class GraphCommand implements Runnable {
     @Override
     public void run() {
         if (!List.of("dot", "svg", "json").contains(format)) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--format must be dot, svg or json, not '" + format + "'");
         }
         List<GraphUnit> units = new ArrayList<>();
