@@ -174,6 +174,28 @@ class TimingsCommandTest {
     }
 
     @Test
+    void aFailedBuildStillWritesItsReport() throws Exception {
+        Tools.require("bwrap");
+        Tools.require("cargo");
+        Path ws = dir.resolve("hello-workspace");
+        BuildCommandTest.copyTree(Corpus.repoRoot().resolve("examples/hello-workspace"), ws);
+        Path main = ws.resolve("hello/src/main.rs");
+        Files.writeString(main, Files.readString(main) + "\nfn broken( {\n");
+        CliRun r = CliRun.run(new byte[0], env(), "build", "--dir", ws.toString(), "--offline", "--timings=json");
+        assertEquals(1, r.exitCode(), r.stderr());
+        assertTrue(r.stderr().contains("Timing report saved to "), r.stderr());
+        JsonNode report = JSON.readTree(report(ws, "json").toFile());
+        assertEquals(false, report.get("success").asBoolean());
+        Map<String, String> status = new TreeMap<>();
+        for (JsonNode u : report.get("units")) {
+            status.put(u.get("name").asString() + " " + u.get("kind").asString(), u.get("status").asString());
+        }
+        assertEquals("failed", status.get("hello bin"), status.toString());
+        assertEquals("built", status.get("greet lib"), status.toString());
+        assertEquals(1, report.get("totals").get("failed").asInt());
+    }
+
+    @Test
     void anUnknownFormatIsRefused() {
         CliRun r = CliRun.run(new byte[0], env(), "build", "--dir", dir.toString(), "--timings=xml");
         assertEquals(2, r.exitCode(), r.stderr());
