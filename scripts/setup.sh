@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the build and the test suite need on a fresh Debian machine (run as root or with sudo):
 # Debian packages (nix-bin as the format oracle, bubblewrap for sandboxing, system libraries the corpus's -sys
-# crates link, wrk for load tests) and the offline crate corpus in /var/tmp/crabstore-corpus.
+# crates link, wrk for load tests, chromium to render the timing report in a test) and the offline crate corpus in
+# /var/tmp/crabstore-corpus.
 set -euo pipefail
 here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 shared="${CRABSTORE_SHARED:-$here/../shared}"
@@ -17,6 +18,12 @@ if [ "${#missing[@]}" -gt 0 ]; then
   echo "setup: installing ${missing[*]}" >&2
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+# Headless Chromium only, without the recommended desktop packages.
+if ! dpkg-query -W -f='${Status}' chromium 2>/dev/null | grep -q "install ok installed"; then
+  echo "setup: installing chromium" >&2
+  [ "${#missing[@]}" -gt 0 ] || $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium >/dev/null
 fi
 
 corpus="${CRABSTORE_CORPUS:-/var/tmp/crabstore-corpus}"

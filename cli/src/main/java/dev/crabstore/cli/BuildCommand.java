@@ -15,6 +15,11 @@ import dev.crabstore.store.cargo.NoopFingerprint;
 import dev.crabstore.store.cargo.WorkspaceBuilder;
 import dev.crabstore.store.local.LocalStore;
 import dev.crabstore.store.local.StoreHome;
+import dev.crabstore.store.timing.CpuMonitor;
+import dev.crabstore.store.timing.ProcStatCpuUsage;
+import dev.crabstore.store.timing.TimingNode;
+import dev.crabstore.store.timing.TimingRecorder;
+import dev.crabstore.store.timing.TimingReport;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -42,6 +47,12 @@ public final class BuildCommand implements Runnable {
 
     @Mixin
     SubstitutionOptions substitution;
+
+    @Mixin
+    TimingsOptions timings;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
 
     @Option(names = {"-v", "--verbose"}, description = "Show each unit's derivation and the builder's output.")
     boolean verbose;
@@ -81,6 +92,15 @@ public final class BuildCommand implements Runnable {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
                     "--message-format must be human or json, not '" + messageFormat + "'");
         }
+        timings.validate(spec.commandLine());
+        TimingRecorder recorder = timings.enabled() ? new TimingRecorder(java.time.Clock.systemUTC()) : null;
+        try (CpuMonitor cpu = recorder == null ? null : new CpuMonitor(new ProcStatCpuUsage(), recorder,
+                java.time.Duration.ofMillis(100))) {
+            build(recorder);
+        }
+    }
+
+    private void build(TimingRecorder recorder) {
         long start = System.nanoTime();
         long startMillis = System.currentTimeMillis();
         Path fingerprint = NoopFingerprint.file(StoreHome.fromEnvironment(context.env()).root(), context.args(),
@@ -168,17 +188,21 @@ public final class BuildCommand implements Runnable {
             WorkspaceBuilder.Result r = builder.build(ws, cargo.selection(), buildPlan, options.runner(context),
                     options.jobs(), options.keepGoing, options.timeout(), planned -> {
                         bar.total(planned.plan().byPath().size());
+                        BuildListener l = recorder == null ? listener : BuildListener.both(listener, recorder);
                         if (!messageFormat.equals("json")) {
-                            return listener;
+                            return l;
                         }
                         json[0] = new JsonMessages(context.out(), store, planned);
-                        return BuildListener.both(listener, json[0]);
+                        return BuildListener.both(l, json[0]);
                     });
             bar.close();
             if (json[0] != null) {
                 json[0].finished(r.succeeded());
             }
             double secs = (System.nanoTime() - start) / 1e9;
+            if (recorder != null) {
+                writeTimings(recorder, store, r, ws);
+            }
             if (!r.succeeded()) {
                 throw new BuildFailedException("build failed after " + String.format(Locale.ROOT, "%.2f", secs)
                         + "s (" + built.get() + " units built)");
@@ -196,8 +220,9 @@ public final class BuildCommand implements Runnable {
             if (verbose) {
                 r.artifacts().forEach(a -> context.err().println("      Linked " + ws.relativize(a)));
             } else if (!check && push == null && !context.args().isEmpty() && buildPlan == null
-                    && messageFormat.equals("human")) {
-                // Not for a plan file (its content is not fingerprinted) nor a push (the cache may have changed).
+                    && messageFormat.equals("human") && !timings.enabled()) {
+                // Not for a plan file (its content is not fingerprinted) nor a push (the cache may have changed),
+                // nor --timings (every timed run writes its report).
                 String summary = String.format(Locale.ROOT, "    Finished `%s` profile in {secs}s: 0 built, %d fresh%n",
                         r.profile(), built.get() + substituted.get() + fresh.get());
                 try {
@@ -208,6 +233,16 @@ public final class BuildCommand implements Runnable {
                 }
             }
         }
+    }
+
+    /** {@code --timings}: the report of this build, its path printed as cargo does. */
+    private void writeTimings(TimingRecorder recorder, LocalStore store, WorkspaceBuilder.Result r, Path ws) {
+        List<TimingNode> nodes = TimingNodes.of(r.planned(), store.storeDir());
+        String command = "crabstore " + String.join(" ", context.args());
+        TimingReport report = recorder.report(nodes, n -> store.isValid(store.storeDir().parsePath(n.outPath())),
+                command.strip(), options.jobs(), r.succeeded());
+        Path file = timings.write(ws, report);
+        context.err().println("      Timing report saved to " + file);
     }
 
     /** {@code --check}: every unit rebuilt {@code rounds} times and compared; any difference fails the command. */

@@ -16,6 +16,7 @@ public final class CrabstoreCommand implements Runnable {
             CopyCommand.class,
             DrvCommand.class,
             GcCommand.class,
+            GraphCommand.class,
             HashCommand.class,
             KeyCommand.class,
             NarCommand.class,

@@ -84,8 +84,7 @@ public final class PlanCommand implements Runnable {
     }
 
     private static String kind(Unit u) {
-        return u.isRunCustomBuild() ? "run-build-script" : u.isBuildScriptCompile() ? "build-script"
-                : u.target().kindLabel() + (u.mode().equals("build") ? "" : "/" + u.mode());
+        return UnitLabels.kind(u);
     }
 
     private void printText(UnitGraph g, CargoMetadata md, WorkspaceBuilder.Planned planned, StoreDir sd) {
