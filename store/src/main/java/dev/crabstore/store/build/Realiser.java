@@ -114,11 +114,17 @@ public final class Realiser {
     public Map<StorePath, Outcome> realise(Collection<StorePath> drvPaths) {
         Set<StorePath> substitutable = substitutable(drvPaths);
         List<StorePath> order = closureInDependencyOrder(drvPaths, substitutable);
-        ExecutorService pool = Executors.newFixedThreadPool(jobs, r -> {
-            Thread t = new Thread(r, "build");
-            t.setDaemon(true);
-            return t;
-        });
+        Map<StorePath, Integer> priority = dependentCounts(order, substitutable);
+        // Of the builds whose inputs are ready, the one more units wait for goes first (as cargo orders its queue):
+        // the long chains of a graph start early instead of being left for the end, with one core busy.
+        java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(jobs, jobs, 0,
+                java.util.concurrent.TimeUnit.MILLISECONDS, new java.util.concurrent.PriorityBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "build");
+                    t.setDaemon(true);
+                    return t;
+                });
+        pool.prestartAllCoreThreads();
+        java.util.concurrent.atomic.AtomicLong submitted = new java.util.concurrent.atomic.AtomicLong();
         Map<StorePath, CompletableFuture<Outcome>> futures = new LinkedHashMap<>();
         java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
         try {
@@ -144,7 +150,7 @@ public final class Realiser {
                                 stop.set(true);
                             }
                             return o;
-                        }, pool);
+                        }, prioritised(pool, priority.getOrDefault(drvPath, 0), submitted));
                 futures.put(drvPath, f);
             }
             Map<StorePath, Outcome> result = new LinkedHashMap<>();
@@ -157,6 +163,62 @@ public final class Realiser {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /** A task of the build pool: more waiting dependents first, then the order of submission. */
+    private record PrioritisedTask(int priority, long seq, Runnable task)
+            implements Runnable, Comparable<PrioritisedTask> {
+        @Override
+        public void run() {
+            task.run();
+        }
+
+        @Override
+        public int compareTo(PrioritisedTask o) {
+            return priority != o.priority ? Integer.compare(o.priority, priority) : Long.compare(seq, o.seq);
+        }
+    }
+
+    private static java.util.concurrent.Executor prioritised(java.util.concurrent.ThreadPoolExecutor pool,
+            int priority, java.util.concurrent.atomic.AtomicLong submitted) {
+        return r -> pool.execute(new PrioritisedTask(priority, submitted.incrementAndGet(), r));
+    }
+
+    /**
+     * For each derivation to realise, how many others of {@code order} depend on it, directly or not ({@code order}
+     * lists inputs before the derivations that use them).
+     */
+    private Map<StorePath, Integer> dependentCounts(List<StorePath> order, Set<StorePath> substitutable) {
+        Map<StorePath, Integer> index = new java.util.HashMap<>();
+        for (int i = 0; i < order.size(); i++) {
+            index.put(order.get(i), i);
+        }
+        List<List<Integer>> dependents = new ArrayList<>();
+        order.forEach(p -> dependents.add(new ArrayList<>()));
+        for (int i = 0; i < order.size(); i++) {
+            StorePath p = order.get(i);
+            if (substitutable.contains(p)) {
+                continue; // its inputs are not built for it
+            }
+            for (StorePath in : load(p).inputDrvs().keySet()) {
+                Integer j = index.get(in);
+                if (j != null) {
+                    dependents.get(j).add(i);
+                }
+            }
+        }
+        java.util.BitSet[] reach = new java.util.BitSet[order.size()];
+        Map<StorePath, Integer> out = new java.util.HashMap<>();
+        for (int i = order.size() - 1; i >= 0; i--) {
+            java.util.BitSet r = new java.util.BitSet(order.size());
+            for (int d : dependents.get(i)) {
+                r.set(d);
+                r.or(reach[d]);
+            }
+            reach[i] = r;
+            out.put(order.get(i), r.cardinality());
+        }
+        return out;
     }
 
     /** Parses a {@code .drv} from the store (cached). */

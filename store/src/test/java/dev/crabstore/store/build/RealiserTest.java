@@ -56,9 +56,13 @@ class RealiserTest {
     }
 
     Realiser realiser(boolean keepGoing) {
+        return realiser(keepGoing, 2);
+    }
+
+    Realiser realiser(boolean keepGoing, int jobs) {
         return new Realiser(store, BwrapSandbox.find(System.getenv()).orElseThrow(),
                 List.of(new FetchUrlBuiltin(new VerifiedDownloader(Duration.ofSeconds(10))), new UnpackCrateBuiltin()),
-                List.of(), 2, keepGoing, Duration.ofSeconds(60), new BuildListener() {
+                List.of(), jobs, keepGoing, Duration.ofSeconds(60), new BuildListener() {
                     @Override
                     public void fresh(StorePath p, Derivation d) {
                         events.add("fresh " + d.name());
@@ -129,6 +133,29 @@ class RealiserTest {
         events.clear();
         realiser(false).realise(List.of(use));
         assertEquals(List.of("fresh use-src"), events, "everything valid: nothing rebuilt, inputs not even visited");
+    }
+
+    /**
+     * Of the builds that are ready, the one more builds wait for goes first, as in cargo: with one job, the bottom of
+     * a chain of three is built before five independent leaves, and the next link as soon as it is ready.
+     */
+    @Test
+    void buildsWhatMostUnitsWaitForFirst() {
+        DerivationHasher hasher = new DerivationHasher(SD, drvs::get);
+        StorePath c1 = add(base("chain-1", "/bin/sh").args("-c", "/bin/mkdir $out").buildInputAddressed(hasher));
+        StorePath c2 = add(base("chain-2", "/bin/sh").inputDrv(c1, "out").args("-c", "/bin/mkdir $out")
+                .buildInputAddressed(hasher));
+        StorePath c3 = add(base("chain-3", "/bin/sh").inputDrv(c2, "out").args("-c", "/bin/mkdir $out")
+                .buildInputAddressed(hasher));
+        Derivation.Builder root = base("root", "/bin/sh").inputDrv(c3, "out").args("-c", "/bin/mkdir $out");
+        for (int i = 0; i < 5; i++) {
+            root.inputDrv(add(base("leaf-" + i, "/bin/sh").args("-c", "/bin/mkdir $out").buildInputAddressed(hasher)),
+                    "out");
+        }
+        StorePath r = add(root.buildInputAddressed(hasher));
+        assertTrue(realiser(false, 1).realise(List.of(r)).get(r).succeeded(), events.toString());
+        assertEquals(List.of("built chain-1", "built chain-2"), events.subList(0, 2), events.toString());
+        assertEquals("built root", events.get(events.size() - 1));
     }
 
     @Test
