@@ -110,6 +110,7 @@ public final class BuildCommand implements Runnable {
         Path buildPlan = cargo.buildPlan();
         AtomicInteger built = new AtomicInteger();
         AtomicInteger fresh = new AtomicInteger();
+        AtomicInteger elsewhere = new AtomicInteger();
         AtomicInteger substituted = new AtomicInteger();
         AtomicLong fetchedBytes = new AtomicLong();
         Set<String> compiling = ConcurrentHashMap.newKeySet();
@@ -118,6 +119,16 @@ public final class BuildCommand implements Runnable {
             @Override
             public void fresh(StorePath p, Derivation d) {
                 fresh.incrementAndGet();
+                bar.finished(p.name());
+            }
+
+            @Override
+            public void builtElsewhere(StorePath p, Derivation d) {
+                elsewhere.incrementAndGet();
+                if (verbose) {
+                    bar.println("      Waited for " + d.env().getOrDefault("crabstorePackage", d.name()) + " ("
+                            + p.baseName() + "): built by another process");
+                }
                 bar.finished(p.name());
             }
 
@@ -207,10 +218,10 @@ public final class BuildCommand implements Runnable {
                 throw new BuildFailedException("build failed after " + String.format(Locale.ROOT, "%.2f", secs)
                         + "s (" + built.get() + " units built)");
             }
-            context.err().printf(Locale.ROOT, "    Finished `%s` profile in %.2fs: %d built, %s%d fresh%n", r.profile(),
+            context.err().printf(Locale.ROOT, "    Finished `%s` profile in %.2fs: %d built, %s%s%d fresh%n", r.profile(),
                     secs, built.get(), substituted.get() == 0 ? "" : String.format(Locale.ROOT,
                             "%d substituted (%s fetched), ", substituted.get(), humanBytes(fetchedBytes.get())),
-                    fresh.get());
+                    elsewhere.get() == 0 ? "" : elsewhere.get() + " built elsewhere, ", fresh.get());
             if (push != null) {
                 pushOutputs(store, r);
             }
@@ -224,7 +235,7 @@ public final class BuildCommand implements Runnable {
                 // Not for a plan file (its content is not fingerprinted) nor a push (the cache may have changed),
                 // nor --timings (every timed run writes its report).
                 String summary = String.format(Locale.ROOT, "    Finished `%s` profile in {secs}s: 0 built, %d fresh%n",
-                        r.profile(), built.get() + substituted.get() + fresh.get());
+                        r.profile(), built.get() + substituted.get() + elsewhere.get() + fresh.get());
                 try {
                     NoopFingerprint.write(fingerprint, startMillis, builder.fingerprintInputs(ws, cargo.selection(),
                             r.planned(), r.artifacts()), new NoopFingerprint.Replay("", summary));

@@ -60,6 +60,8 @@ public final class Realiser {
     private final BuildListener listener;
     private final Duration timeout;
     private final Map<StorePath, Derivation> loaded = new ConcurrentHashMap<>();
+    /** Derivations whose outputs were all valid when a realisation ordered them: fresh, not built elsewhere. */
+    private final Set<StorePath> validWhenOrdered = ConcurrentHashMap.newKeySet();
     private Substituters substituters;
     private PathLeakScanner leakScanner;
     private Map<String, String> provenanceDetails = Map.of();
@@ -123,7 +125,9 @@ public final class Realiser {
                     t.setDaemon(true);
                     return t;
                 });
-        pool.prestartAllCoreThreads();
+        // No worker runs before every build that is ready at the start is queued, so the first picked is the one
+        // most builds wait for, not the first submitted (a worker idle at submission would take it at once).
+        java.util.concurrent.atomic.AtomicBoolean started = new java.util.concurrent.atomic.AtomicBoolean();
         java.util.concurrent.atomic.AtomicLong submitted = new java.util.concurrent.atomic.AtomicLong();
         Map<StorePath, CompletableFuture<Outcome>> futures = new LinkedHashMap<>();
         java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
@@ -150,8 +154,12 @@ public final class Realiser {
                                 stop.set(true);
                             }
                             return o;
-                        }, prioritised(pool, priority.getOrDefault(drvPath, 0), submitted));
+                        }, prioritised(pool, started, priority.getOrDefault(drvPath, 0), submitted));
                 futures.put(drvPath, f);
+            }
+            synchronized (started) {
+                started.set(true);
+                pool.prestartAllCoreThreads();
             }
             Map<StorePath, Outcome> result = new LinkedHashMap<>();
             for (StorePath p : drvPaths) {
@@ -180,8 +188,18 @@ public final class Realiser {
     }
 
     private static java.util.concurrent.Executor prioritised(java.util.concurrent.ThreadPoolExecutor pool,
-            int priority, java.util.concurrent.atomic.AtomicLong submitted) {
-        return r -> pool.execute(new PrioritisedTask(priority, submitted.incrementAndGet(), r));
+            java.util.concurrent.atomic.AtomicBoolean started, int priority,
+            java.util.concurrent.atomic.AtomicLong submitted) {
+        return r -> {
+            PrioritisedTask t = new PrioritisedTask(priority, submitted.incrementAndGet(), r);
+            synchronized (started) {
+                if (!started.get()) {
+                    pool.getQueue().add(t); // taken by the workers once they start
+                    return;
+                }
+            }
+            pool.execute(t);
+        };
     }
 
     /**
@@ -300,7 +318,11 @@ public final class Realiser {
             throw new CrabstoreException("derivation cycle through " + p);
         }
         // A derivation whose outputs are all valid needs none of its inputs: its subgraph is not even read.
-        if (!allOutputsValid(load(p)) && !substitutable.contains(p)) {
+        boolean valid = allOutputsValid(load(p));
+        if (valid) {
+            validWhenOrdered.add(p);
+        }
+        if (!valid && !substitutable.contains(p)) {
             for (StorePath in : load(p).inputDrvs().keySet()) {
                 visit(in, done, visiting, order, substitutable);
             }
@@ -322,7 +344,11 @@ public final class Realiser {
                     + " has outputs without a known path (floating content-addressed outputs are not supported)");
         }
         if (outputs.values().stream().allMatch(store::protect)) {
-            listener.fresh(drvPath, drv);
+            if (validWhenOrdered.contains(drvPath)) {
+                listener.fresh(drvPath, drv);
+            } else {
+                listener.builtElsewhere(drvPath, drv);
+            }
             return new Outcome(drvPath, outputs, Optional.empty());
         }
         if (substitute) {
@@ -349,7 +375,7 @@ public final class Realiser {
             }
             // Another process may have built it while we waited.
             if (outputs.values().stream().allMatch(store::protect)) {
-                listener.fresh(drvPath, drv);
+                listener.builtElsewhere(drvPath, drv);
                 return new Outcome(drvPath, outputs, Optional.empty());
             }
             listener.started(drvPath, drv);

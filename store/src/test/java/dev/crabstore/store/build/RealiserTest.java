@@ -187,7 +187,7 @@ class RealiserTest {
         assertFalse(r.get(fetch).succeeded());
         assertTrue(r.get(fetch).error().orElseThrow().contains("hash mismatch"), r.get(fetch).error().orElseThrow());
         assertFalse(store.isValid(drvs.get(fetch).outputPaths().get("out")));
-        try (var s = Files.list(store.home().tempDir())) {
+        try (var s = Files.list(store.scratchRoot())) {
             assertEquals(0, s.count(), "scratch dirs are cleaned up");
         }
     }
