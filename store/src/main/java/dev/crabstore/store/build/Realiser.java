@@ -344,8 +344,8 @@ public final class Realiser {
                     + " has outputs without a known path (floating content-addressed outputs are not supported)");
         }
         if (outputs.values().stream().allMatch(store::protect)) {
-            if (validWhenOrdered.contains(drvPath)) {
-                listener.fresh(drvPath, drv);
+            if (validWhenOrdered.contains(drvPath) || outputs.values().stream().anyMatch(store::registeredHere)) {
+                listener.fresh(drvPath, drv); // valid from the start, or fetched here with another path's closure
             } else {
                 listener.builtElsewhere(drvPath, drv);
             }
@@ -375,7 +375,11 @@ public final class Realiser {
             }
             // Another process may have built it while we waited.
             if (outputs.values().stream().allMatch(store::protect)) {
-                listener.builtElsewhere(drvPath, drv);
+                if (outputs.values().stream().anyMatch(store::registeredHere)) {
+                    listener.fresh(drvPath, drv);
+                } else {
+                    listener.builtElsewhere(drvPath, drv);
+                }
                 return new Outcome(drvPath, outputs, Optional.empty());
             }
             listener.started(drvPath, drv);

@@ -91,4 +91,16 @@ public final class GcLock {
         }
         return channel;
     }
+
+    /** Closes the lock file (releasing nothing another holder of this object still holds: call when done). */
+    public synchronized void close() {
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                throw new StoreIOException("cannot close " + file, e);
+            }
+            channel = null;
+        }
+    }
 }

@@ -40,6 +40,7 @@ public final class LocalStore implements AutoCloseable {
     private final GcLock gcLock;
     private TempRoots tempRoots;
     private Path scratchRoot;
+    private final Set<StorePath> registeredHere = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private StoreRecovery.Result recoveredAtOpen = new StoreRecovery.Result(0, 0, 0);
     private boolean closed;
 
@@ -93,6 +94,11 @@ public final class LocalStore implements AutoCloseable {
         LocalStore store = new LocalStore(home, StoreDatabase.open(home.databaseFile()), clock);
         store.recoveredAtOpen = StoreRecovery.recover(store);
         return store;
+    }
+
+    /** Whether this store object made {@code p} valid (built, fetched or added it), as opposed to another process. */
+    public boolean registeredHere(StorePath p) {
+        return registeredHere.contains(p);
     }
 
     /** What opening the store cleaned up after dead processes. */
@@ -359,6 +365,7 @@ public final class LocalStore implements AutoCloseable {
             }
             PathInfo registered = info.withRegistrationTime(clock.instant().getEpochSecond());
             db.register(registered);
+            registeredHere.add(info.path());
             return registered;
         }
     }
@@ -445,6 +452,7 @@ public final class LocalStore implements AutoCloseable {
             if (tempRoots != null) {
                 tempRoots.close();
             }
+            gcLock.close();
             db.close();
         }
     }
