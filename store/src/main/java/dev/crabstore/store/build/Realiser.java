@@ -221,7 +221,9 @@ public final class Realiser {
             }
             for (StorePath in : load(p).inputDrvs().keySet()) {
                 Integer j = index.get(in);
-                if (j != null) {
+                // An input placed after p is one p does not wait for: p's outputs were valid when the order was
+                // made, so its inputs were not visited through it (another derivation needs them).
+                if (j != null && j < i) {
                     dependents.get(j).add(i);
                 }
             }

@@ -177,6 +177,27 @@ class RealiserTest {
         assertEquals("built test", events.get(events.size() - 1), events.toString());
     }
 
+    /**
+     * A requested derivation whose outputs are valid is not expanded, so an input of it that another requested
+     * derivation needs comes later in the build order. Ordering by waiting dependents failed on it with a
+     * NullPointerException (seen building corpus small into a store that held medium).
+     */
+    @Test
+    void aValidDerivationWhoseInputIsNeededElsewhereComesFirst() {
+        DerivationHasher hasher = new DerivationHasher(SD, drvs::get);
+        StorePath shared = add(base("shared", "/bin/sh").args("-c", "/bin/mkdir $out").buildInputAddressed(hasher));
+        StorePath done = add(base("done", "/bin/sh").inputDrv(shared, "out").args("-c", "/bin/mkdir $out")
+                .buildInputAddressed(hasher));
+        StorePath todo = add(base("todo", "/bin/sh").inputDrv(shared, "out").args("-c", "/bin/mkdir $out")
+                .buildInputAddressed(hasher));
+        assertTrue(realiser(false).realise(List.of(done)).get(done).succeeded(), events.toString());
+        store.database().invalidate(drvs.get(shared).outputPaths().get("out")); // as if collected
+        events.clear();
+        Map<StorePath, Realiser.Outcome> r = realiser(false).realise(List.of(done, todo));
+        assertTrue(r.get(done).succeeded() && r.get(todo).succeeded(), events.toString());
+        assertEquals(List.of("fresh done", "built shared", "built todo"), events);
+    }
+
     @Test
     void aWrongHashFailsAndRegistersNothing() throws Exception {
         Path crate = Files.writeString(dir.resolve("x-1.0.0.crate"), "not what the lockfile says");
