@@ -158,6 +158,46 @@ class RealiserTest {
         assertEquals("built root", events.get(events.size() - 1));
     }
 
+    /**
+     * A requested derivation that is valid already is not expanded, but its inputs can still be in the closure
+     * through another one (a lib built by {@code build}, then {@code build --tests}): scheduling must not look at
+     * them as its dependents (a NullPointerException in the priority computation before).
+     */
+    @Test
+    void aValidRootWhoseInputsAnotherRootNeeds() {
+        DerivationHasher h = new DerivationHasher(SD, drvs::get);
+        StorePath shared = add(base("shared", "/bin/sh").args("-c", "/bin/mkdir $out").buildInputAddressed(h));
+        StorePath lib = add(base("lib", "/bin/sh").inputDrv(shared, "out").args("-c", "/bin/mkdir $out")
+                .buildInputAddressed(h));
+        StorePath test = add(base("test", "/bin/sh").inputDrv(shared, "out").inputDrv(lib, "out")
+                .args("-c", "/bin/mkdir $out").buildInputAddressed(h));
+        assertTrue(realiser(false, 1).realise(List.of(lib)).get(lib).succeeded(), events.toString());
+        Map<StorePath, Realiser.Outcome> r = realiser(false, 1).realise(List.of(lib, test));
+        assertTrue(r.get(lib).succeeded() && r.get(test).succeeded(), r.toString());
+        assertEquals("built test", events.get(events.size() - 1), events.toString());
+    }
+
+    /**
+     * A requested derivation whose outputs are valid is not expanded, so an input of it that another requested
+     * derivation needs comes later in the build order. Ordering by waiting dependents failed on it with a
+     * NullPointerException (seen building corpus small into a store that held medium).
+     */
+    @Test
+    void aValidDerivationWhoseInputIsNeededElsewhereComesFirst() {
+        DerivationHasher hasher = new DerivationHasher(SD, drvs::get);
+        StorePath shared = add(base("shared", "/bin/sh").args("-c", "/bin/mkdir $out").buildInputAddressed(hasher));
+        StorePath done = add(base("done", "/bin/sh").inputDrv(shared, "out").args("-c", "/bin/mkdir $out")
+                .buildInputAddressed(hasher));
+        StorePath todo = add(base("todo", "/bin/sh").inputDrv(shared, "out").args("-c", "/bin/mkdir $out")
+                .buildInputAddressed(hasher));
+        assertTrue(realiser(false).realise(List.of(done)).get(done).succeeded(), events.toString());
+        store.database().invalidate(drvs.get(shared).outputPaths().get("out")); // as if collected
+        events.clear();
+        Map<StorePath, Realiser.Outcome> r = realiser(false).realise(List.of(done, todo));
+        assertTrue(r.get(done).succeeded() && r.get(todo).succeeded(), events.toString());
+        assertEquals(List.of("fresh done", "built shared", "built todo"), events);
+    }
+
     @Test
     void aWrongHashFailsAndRegistersNothing() throws Exception {
         Path crate = Files.writeString(dir.resolve("x-1.0.0.crate"), "not what the lockfile says");
