@@ -197,8 +197,8 @@ public final class Realiser {
         order.forEach(p -> dependents.add(new ArrayList<>()));
         for (int i = 0; i < order.size(); i++) {
             StorePath p = order.get(i);
-            if (substitutable.contains(p)) {
-                continue; // its inputs are not built for it
+            if (substitutable.contains(p) || allOutputsValid(load(p))) {
+                continue; // its inputs are not built for it (and may come later in the order)
             }
             for (StorePath in : load(p).inputDrvs().keySet()) {
                 Integer j = index.get(in);
