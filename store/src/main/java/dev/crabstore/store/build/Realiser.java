@@ -113,8 +113,9 @@ public final class Realiser {
      */
     public Map<StorePath, Outcome> realise(Collection<StorePath> drvPaths) {
         Set<StorePath> substitutable = substitutable(drvPaths);
-        List<StorePath> order = closureInDependencyOrder(drvPaths, substitutable);
-        Map<StorePath, Integer> priority = dependentCounts(order, substitutable);
+        Set<StorePath> expanded = new java.util.HashSet<>();
+        List<StorePath> order = closureInDependencyOrder(drvPaths, substitutable, expanded);
+        Map<StorePath, Integer> priority = dependentCounts(order, expanded);
         // Of the builds whose inputs are ready, the one more units wait for goes first (as cargo orders its queue):
         // the long chains of a graph start early instead of being left for the end, with one core busy.
         java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(jobs, jobs, 0,
@@ -127,6 +128,19 @@ public final class Realiser {
         java.util.concurrent.atomic.AtomicLong submitted = new java.util.concurrent.atomic.AtomicLong();
         Map<StorePath, CompletableFuture<Outcome>> futures = new LinkedHashMap<>();
         java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        // Builds ready at once are held until all are known, then handed over best first: an idle worker takes
+        // whatever arrives first, so submitting them one by one would start the first in graph order instead.
+        List<PrioritisedTask> held = new ArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.Executor executor = task -> {
+            synchronized (held) {
+                if (!released.get()) {
+                    held.add((PrioritisedTask) task);
+                    return;
+                }
+            }
+            pool.execute(task);
+        };
         try {
             for (StorePath drvPath : order) {
                 Derivation drv = load(drvPath);
@@ -150,8 +164,13 @@ public final class Realiser {
                                 stop.set(true);
                             }
                             return o;
-                        }, prioritised(pool, priority.getOrDefault(drvPath, 0), submitted));
+                        }, prioritised(executor, priority.getOrDefault(drvPath, 0), submitted));
                 futures.put(drvPath, f);
+            }
+            synchronized (held) {
+                released.set(true);
+                held.stream().sorted().forEach(pool::execute);
+                held.clear();
             }
             Map<StorePath, Outcome> result = new LinkedHashMap<>();
             for (StorePath p : drvPaths) {
@@ -179,7 +198,7 @@ public final class Realiser {
         }
     }
 
-    private static java.util.concurrent.Executor prioritised(java.util.concurrent.ThreadPoolExecutor pool,
+    private static java.util.concurrent.Executor prioritised(java.util.concurrent.Executor pool,
             int priority, java.util.concurrent.atomic.AtomicLong submitted) {
         return r -> pool.execute(new PrioritisedTask(priority, submitted.incrementAndGet(), r));
     }
@@ -188,7 +207,7 @@ public final class Realiser {
      * For each derivation to realise, how many others of {@code order} depend on it, directly or not ({@code order}
      * lists inputs before the derivations that use them).
      */
-    private Map<StorePath, Integer> dependentCounts(List<StorePath> order, Set<StorePath> substitutable) {
+    private Map<StorePath, Integer> dependentCounts(List<StorePath> order, Set<StorePath> expanded) {
         Map<StorePath, Integer> index = new java.util.HashMap<>();
         for (int i = 0; i < order.size(); i++) {
             index.put(order.get(i), i);
@@ -197,12 +216,14 @@ public final class Realiser {
         order.forEach(p -> dependents.add(new ArrayList<>()));
         for (int i = 0; i < order.size(); i++) {
             StorePath p = order.get(i);
-            if (substitutable.contains(p) || allOutputsValid(load(p))) {
-                continue; // its inputs are not built for it (and may come later in the order)
+            if (!expanded.contains(p)) {
+                continue; // valid or substitutable: its inputs are not built for it
             }
             for (StorePath in : load(p).inputDrvs().keySet()) {
                 Integer j = index.get(in);
-                if (j != null) {
+                // An input placed after p is one p does not wait for: p's outputs were valid when the order was
+                // made, so its inputs were not visited through it (another derivation needs them).
+                if (j != null && j < i) {
                     dependents.get(j).add(i);
                 }
             }
@@ -279,18 +300,19 @@ public final class Realiser {
         }
     }
 
-    private List<StorePath> closureInDependencyOrder(Collection<StorePath> roots, Set<StorePath> substitutable) {
+    private List<StorePath> closureInDependencyOrder(Collection<StorePath> roots, Set<StorePath> substitutable,
+            Set<StorePath> expanded) {
         List<StorePath> order = new ArrayList<>();
         Set<StorePath> done = new TreeSet<>();
         Set<StorePath> visiting = new TreeSet<>();
         for (StorePath r : roots) {
-            visit(r, done, visiting, order, substitutable);
+            visit(r, done, visiting, order, substitutable, expanded);
         }
         return order;
     }
 
     private void visit(StorePath p, Set<StorePath> done, Set<StorePath> visiting, List<StorePath> order,
-            Set<StorePath> substitutable) {
+            Set<StorePath> substitutable, Set<StorePath> expanded) {
         if (done.contains(p)) {
             return;
         }
@@ -299,8 +321,9 @@ public final class Realiser {
         }
         // A derivation whose outputs are all valid needs none of its inputs: its subgraph is not even read.
         if (!allOutputsValid(load(p)) && !substitutable.contains(p)) {
+            expanded.add(p);
             for (StorePath in : load(p).inputDrvs().keySet()) {
-                visit(in, done, visiting, order, substitutable);
+                visit(in, done, visiting, order, substitutable, expanded);
             }
         }
         visiting.remove(p);
