@@ -24,6 +24,7 @@ public final class CrabstoreCommand implements Runnable {
             RealiseCommand.class,
             ServeCommand.class,
             StoreCommand.class,
+            TestCommand.class,
             WhyDependsCommand.class);
 
     @CommandLine.Spec
