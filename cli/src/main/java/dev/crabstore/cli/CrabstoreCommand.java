@@ -25,6 +25,7 @@ public final class CrabstoreCommand implements Runnable {
             RealiseCommand.class,
             ServeCommand.class,
             StoreCommand.class,
+            TestCommand.class,
             WhyDependsCommand.class,
             WhyRebuildCommand.class);
 

@@ -62,6 +62,8 @@ public final class UnitDerivationPlanner {
      * holds the build dir. In the derivation, so that changing them changes the hash.
      */
     public static final String ENV_REMAP = "crabstoreRemapPathPrefix";
+    /** {@code CARGO_TARGET_TMPDIR}: the private, writable {@code /tmp} of the sandbox a test runs in. */
+    public static final String TEST_TMPDIR = "/tmp";
     static final String REMAP = WORKSPACE + "=. " + WORKSPACE + "/= " + EXTERNAL + "/=";
 
     private final UnitGraph graph;
@@ -134,6 +136,18 @@ public final class UnitDerivationPlanner {
             public String buildScriptProgram(int compileUnit) {
                 Unit u = graph.unit(compileUnit);
                 return outDir(compileUnit) + "/" + u.target().crateName() + "-" + hashes.extraFilename(compileUnit);
+            }
+
+            @Override
+            public String binaryPath(int binUnit) {
+                // rustc's name for it; cargo's uplifted target/<profile>/<name> has no counterpart in the store
+                return outDir(binUnit) + "/" + graph.unit(binUnit).target().crateName() + "-"
+                        + hashes.extraFilename(binUnit);
+            }
+
+            @Override
+            public String targetTmpDir() {
+                return TEST_TMPDIR;
             }
         };
         InvocationPlanner invocations = new InvocationPlanner(graph, metadata, layout, hashes, settings);

@@ -259,6 +259,16 @@ public final class InvocationPlanner {
         if (own >= 0) {
             env.put("OUT_DIR", layout.buildScriptOutDir(own));
         }
+        if (t.kind().contains("test") || t.kind().contains("bench")) {
+            // Integration tests and benches: the package's bins (unit graph edges to them) and a scratch dir.
+            env.put("CARGO_TARGET_TMPDIR", layout.targetTmpDir());
+            for (UnitDependency d : u.dependencies()) {
+                Unit dep = graph.unit(d.index());
+                if (dep.target().isBin() && dep.pkgId().equals(u.pkgId())) {
+                    env.put("CARGO_BIN_EXE_" + dep.target().name(), layout.binaryPath(d.index()));
+                }
+            }
+        }
         env.putAll(runtime.env());
         env.putAll(settings.extraEnv());
         return new Invocation(i, settings.rustc(), a, new TreeMap<>(env), cwd(i));
