@@ -11,6 +11,7 @@ import dev.crabstore.store.cache.CacheUrls;
 import dev.crabstore.store.cache.Compression;
 import dev.crabstore.store.cache.Substituters;
 import dev.crabstore.store.cache.transport.CacheTransport;
+import dev.crabstore.store.cargo.LastBuilds;
 import dev.crabstore.store.cargo.NoopFingerprint;
 import dev.crabstore.store.cargo.WorkspaceBuilder;
 import dev.crabstore.store.local.LocalStore;
@@ -136,6 +137,9 @@ public final class BuildCommand implements Runnable {
             }
             context.err().printf(Locale.ROOT, "    Finished `%s` profile in %.2fs: %s%n", r.profile(), secs,
                     listener.counts());
+            if (buildPlan == null) {
+                recordLastBuild(store, ws, r);
+            }
             if (push != null) {
                 pushOutputs(store, r);
             }
@@ -157,6 +161,20 @@ public final class BuildCommand implements Runnable {
                     context.err().println("warning: cannot record the no-op fingerprint " + fingerprint + ": " + e);
                 }
             }
+        }
+    }
+
+    /** What {@code why-rebuild} compares with: this build's unit derivations, its root ones kept as GC roots. */
+    private void recordLastBuild(LocalStore store, Path ws, WorkspaceBuilder.Result r) {
+        List<StorePath> roots = new java.util.ArrayList<>();
+        for (int i : r.planned().cargo().unitGraph().roots()) {
+            roots.add(r.plan().drvPaths().get(i));
+        }
+        try {
+            new LastBuilds(store.home()).record(ws, cargo.selection(), roots, r.plan().drvPaths(),
+                    java.time.Instant.now());
+        } catch (dev.crabstore.store.StoreIOException e) {
+            context.err().println("warning: " + e.getMessage() + " (why-rebuild will not know this build)");
         }
     }
 

@@ -14,6 +14,7 @@ public final class CrabstoreCommand implements Runnable {
     static final List<Class<?>> COMMANDS = List.of(
             BuildCommand.class,
             CopyCommand.class,
+            DiffCommand.class,
             DrvCommand.class,
             GcCommand.class,
             GraphCommand.class,
@@ -25,7 +26,8 @@ public final class CrabstoreCommand implements Runnable {
             ServeCommand.class,
             StoreCommand.class,
             TestCommand.class,
-            WhyDependsCommand.class);
+            WhyDependsCommand.class,
+            WhyRebuildCommand.class);
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
