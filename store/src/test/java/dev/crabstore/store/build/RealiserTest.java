@@ -159,6 +159,25 @@ class RealiserTest {
     }
 
     /**
+     * A requested derivation that is valid already is not expanded, but its inputs can still be in the closure
+     * through another one (a lib built by {@code build}, then {@code build --tests}): scheduling must not look at
+     * them as its dependents (a NullPointerException in the priority computation before).
+     */
+    @Test
+    void aValidRootWhoseInputsAnotherRootNeeds() {
+        DerivationHasher h = new DerivationHasher(SD, drvs::get);
+        StorePath shared = add(base("shared", "/bin/sh").args("-c", "/bin/mkdir $out").buildInputAddressed(h));
+        StorePath lib = add(base("lib", "/bin/sh").inputDrv(shared, "out").args("-c", "/bin/mkdir $out")
+                .buildInputAddressed(h));
+        StorePath test = add(base("test", "/bin/sh").inputDrv(shared, "out").inputDrv(lib, "out")
+                .args("-c", "/bin/mkdir $out").buildInputAddressed(h));
+        assertTrue(realiser(false, 1).realise(List.of(lib)).get(lib).succeeded(), events.toString());
+        Map<StorePath, Realiser.Outcome> r = realiser(false, 1).realise(List.of(lib, test));
+        assertTrue(r.get(lib).succeeded() && r.get(test).succeeded(), r.toString());
+        assertEquals("built test", events.get(events.size() - 1), events.toString());
+    }
+
+    /**
      * A requested derivation whose outputs are valid is not expanded, so an input of it that another requested
      * derivation needs comes later in the build order. Ordering by waiting dependents failed on it with a
      * NullPointerException (seen building corpus small into a store that held medium).
