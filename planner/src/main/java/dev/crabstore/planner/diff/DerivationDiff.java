@@ -372,6 +372,10 @@ public final class DerivationDiff {
             if (key.equals(UnitDerivationPlanner.ENV_RUSTFLAGS)) {
                 removeLast(argsA, flagsA);
                 removeLast(argsB, flagsB);
+            } else {
+                // A build script's CARGO_CFG_* are rustc's cfgs under those flags (--cfg, -C target-feature).
+                envA.keySet().removeIf(k -> k.startsWith("CARGO_CFG_"));
+                envB.keySet().removeIf(k -> k.startsWith("CARGO_CFG_"));
             }
         }
     }
