@@ -60,6 +60,8 @@ public final class Realiser {
     private final BuildListener listener;
     private final Duration timeout;
     private final Map<StorePath, Derivation> loaded = new ConcurrentHashMap<>();
+    /** Derivations whose outputs were all valid when a realisation ordered them: fresh, not built elsewhere. */
+    private final Set<StorePath> validWhenOrdered = ConcurrentHashMap.newKeySet();
     private Substituters substituters;
     private PathLeakScanner leakScanner;
     private Map<String, String> provenanceDetails = Map.of();
@@ -113,8 +115,9 @@ public final class Realiser {
      */
     public Map<StorePath, Outcome> realise(Collection<StorePath> drvPaths) {
         Set<StorePath> substitutable = substitutable(drvPaths);
-        List<StorePath> order = closureInDependencyOrder(drvPaths, substitutable);
-        Map<StorePath, Integer> priority = dependentCounts(order, substitutable);
+        Set<StorePath> expanded = new java.util.HashSet<>();
+        List<StorePath> order = closureInDependencyOrder(drvPaths, substitutable, expanded);
+        Map<StorePath, Integer> priority = dependentCounts(order, expanded);
         // Of the builds whose inputs are ready, the one more units wait for goes first (as cargo orders its queue):
         // the long chains of a graph start early instead of being left for the end, with one core busy.
         java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(jobs, jobs, 0,
@@ -123,10 +126,25 @@ public final class Realiser {
                     t.setDaemon(true);
                     return t;
                 });
-        pool.prestartAllCoreThreads();
+        // No worker runs before every build that is ready at the start is queued, so the first picked is the one
+        // most builds wait for, not the first submitted (a worker idle at submission would take it at once).
+        java.util.concurrent.atomic.AtomicBoolean started = new java.util.concurrent.atomic.AtomicBoolean();
         java.util.concurrent.atomic.AtomicLong submitted = new java.util.concurrent.atomic.AtomicLong();
         Map<StorePath, CompletableFuture<Outcome>> futures = new LinkedHashMap<>();
         java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        // Builds ready at once are held until all are known, then handed over best first: an idle worker takes
+        // whatever arrives first, so submitting them one by one would start the first in graph order instead.
+        List<PrioritisedTask> held = new ArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.Executor executor = task -> {
+            synchronized (held) {
+                if (!released.get()) {
+                    held.add((PrioritisedTask) task);
+                    return;
+                }
+            }
+            pool.execute(task);
+        };
         try {
             for (StorePath drvPath : order) {
                 Derivation drv = load(drvPath);
@@ -150,8 +168,13 @@ public final class Realiser {
                                 stop.set(true);
                             }
                             return o;
-                        }, prioritised(pool, priority.getOrDefault(drvPath, 0), submitted));
+                        }, prioritised(executor, priority.getOrDefault(drvPath, 0), submitted));
                 futures.put(drvPath, f);
+            }
+            synchronized (held) {
+                released.set(true);
+                held.stream().sorted().forEach(pool::execute);
+                held.clear();
             }
             Map<StorePath, Outcome> result = new LinkedHashMap<>();
             for (StorePath p : drvPaths) {
@@ -179,7 +202,7 @@ public final class Realiser {
         }
     }
 
-    private static java.util.concurrent.Executor prioritised(java.util.concurrent.ThreadPoolExecutor pool,
+    private static java.util.concurrent.Executor prioritised(java.util.concurrent.Executor pool,
             int priority, java.util.concurrent.atomic.AtomicLong submitted) {
         return r -> pool.execute(new PrioritisedTask(priority, submitted.incrementAndGet(), r));
     }
@@ -188,7 +211,7 @@ public final class Realiser {
      * For each derivation to realise, how many others of {@code order} depend on it, directly or not ({@code order}
      * lists inputs before the derivations that use them).
      */
-    private Map<StorePath, Integer> dependentCounts(List<StorePath> order, Set<StorePath> substitutable) {
+    private Map<StorePath, Integer> dependentCounts(List<StorePath> order, Set<StorePath> expanded) {
         Map<StorePath, Integer> index = new java.util.HashMap<>();
         for (int i = 0; i < order.size(); i++) {
             index.put(order.get(i), i);
@@ -197,12 +220,14 @@ public final class Realiser {
         order.forEach(p -> dependents.add(new ArrayList<>()));
         for (int i = 0; i < order.size(); i++) {
             StorePath p = order.get(i);
-            if (substitutable.contains(p)) {
-                continue; // its inputs are not built for it
+            if (!expanded.contains(p)) {
+                continue; // valid or substitutable: its inputs are not built for it
             }
             for (StorePath in : load(p).inputDrvs().keySet()) {
                 Integer j = index.get(in);
-                if (j != null) {
+                // An input placed after p is one p does not wait for: p's outputs were valid when the order was
+                // made, so its inputs were not visited through it (another derivation needs them).
+                if (j != null && j < i) {
                     dependents.get(j).add(i);
                 }
             }
@@ -279,18 +304,19 @@ public final class Realiser {
         }
     }
 
-    private List<StorePath> closureInDependencyOrder(Collection<StorePath> roots, Set<StorePath> substitutable) {
+    private List<StorePath> closureInDependencyOrder(Collection<StorePath> roots, Set<StorePath> substitutable,
+            Set<StorePath> expanded) {
         List<StorePath> order = new ArrayList<>();
         Set<StorePath> done = new TreeSet<>();
         Set<StorePath> visiting = new TreeSet<>();
         for (StorePath r : roots) {
-            visit(r, done, visiting, order, substitutable);
+            visit(r, done, visiting, order, substitutable, expanded);
         }
         return order;
     }
 
     private void visit(StorePath p, Set<StorePath> done, Set<StorePath> visiting, List<StorePath> order,
-            Set<StorePath> substitutable) {
+            Set<StorePath> substitutable, Set<StorePath> expanded) {
         if (done.contains(p)) {
             return;
         }
@@ -298,9 +324,14 @@ public final class Realiser {
             throw new CrabstoreException("derivation cycle through " + p);
         }
         // A derivation whose outputs are all valid needs none of its inputs: its subgraph is not even read.
-        if (!allOutputsValid(load(p)) && !substitutable.contains(p)) {
+        boolean valid = allOutputsValid(load(p));
+        if (valid) {
+            validWhenOrdered.add(p);
+        }
+        if (!valid && !substitutable.contains(p)) {
+            expanded.add(p);
             for (StorePath in : load(p).inputDrvs().keySet()) {
-                visit(in, done, visiting, order, substitutable);
+                visit(in, done, visiting, order, substitutable, expanded);
             }
         }
         visiting.remove(p);
@@ -320,7 +351,11 @@ public final class Realiser {
                     + " has outputs without a known path (floating content-addressed outputs are not supported)");
         }
         if (outputs.values().stream().allMatch(store::protect)) {
-            listener.fresh(drvPath, drv);
+            if (validWhenOrdered.contains(drvPath) || outputs.values().stream().anyMatch(store::registeredHere)) {
+                listener.fresh(drvPath, drv); // valid from the start, or fetched here with another path's closure
+            } else {
+                listener.builtElsewhere(drvPath, drv);
+            }
             return new Outcome(drvPath, outputs, Optional.empty());
         }
         if (substitute) {
@@ -347,7 +382,11 @@ public final class Realiser {
             }
             // Another process may have built it while we waited.
             if (outputs.values().stream().allMatch(store::protect)) {
-                listener.fresh(drvPath, drv);
+                if (outputs.values().stream().anyMatch(store::registeredHere)) {
+                    listener.fresh(drvPath, drv);
+                } else {
+                    listener.builtElsewhere(drvPath, drv);
+                }
                 return new Outcome(drvPath, outputs, Optional.empty());
             }
             listener.started(drvPath, drv);
@@ -399,9 +438,14 @@ public final class Realiser {
 
     private void build(StorePath drvPath, Derivation drv, SortedMap<String, StorePath> outputs, StringBuilder log) {
         produce(drvPath, drv, outputs, log, (outDirs, inputs) -> {
-            if (leakScanner != null && drv.outputs().values().stream().noneMatch(o -> o instanceof DerivationOutput.Fixed)) {
-                List<PathLeakScanner.Leak> leaks = new ArrayList<>();
-                outDirs.values().forEach(d -> leaks.addAll(leakScanner.scan(d)));
+            if (leakScanner != null && drv.outputs().values().stream().noneMatch(o -> o instanceof DerivationOutput.Fixed)
+                    && !copiesUpstreamSource(drv)) {
+                List<PathLeakScanner.Leak> found = new ArrayList<>();
+                outDirs.values().forEach(d -> found.addAll(leakScanner.scan(d)));
+                // A path the inputs already hold (a string literal of the source, a doc comment in a dependency's
+                // metadata) was not put there by this build: it is the same wherever the build runs.
+                List<PathLeakScanner.Leak> leaks = found.isEmpty() ? found : PathLeakScanner.notIn(found,
+                        inputs.stream().map(store::realPath).toList());
                 if (!leaks.isEmpty()) {
                     if (strictPaths) {
                         StringBuilder sb = new StringBuilder(drvPath.baseName() + ": the output contains absolute "
@@ -422,6 +466,12 @@ public final class Realiser {
                         java.time.Instant.now(), provenanceDetails));
             }
         });
+    }
+
+    private boolean copiesUpstreamSource(Derivation drv) {
+        Builtin b = drv.builder().startsWith("builtin:") ? builtins.get(drv.builder().substring("builtin:".length()))
+                : null;
+        return b != null && b.copiesUpstreamSource();
     }
 
     /** What is done with the outputs a builder produced, before its scratch space goes. */

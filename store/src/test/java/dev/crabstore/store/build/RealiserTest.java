@@ -158,6 +158,96 @@ class RealiserTest {
         assertEquals("built root", events.get(events.size() - 1));
     }
 
+    /**
+     * A requested derivation that is valid already is not expanded, but its inputs can still be in the closure
+     * through another one (a lib built by {@code build}, then {@code build --tests}): scheduling must not look at
+     * them as its dependents (a NullPointerException in the priority computation before).
+     */
+    @Test
+    void aValidRootWhoseInputsAnotherRootNeeds() {
+        DerivationHasher h = new DerivationHasher(SD, drvs::get);
+        StorePath shared = add(base("shared", "/bin/sh").args("-c", "/bin/mkdir $out").buildInputAddressed(h));
+        StorePath lib = add(base("lib", "/bin/sh").inputDrv(shared, "out").args("-c", "/bin/mkdir $out")
+                .buildInputAddressed(h));
+        StorePath test = add(base("test", "/bin/sh").inputDrv(shared, "out").inputDrv(lib, "out")
+                .args("-c", "/bin/mkdir $out").buildInputAddressed(h));
+        assertTrue(realiser(false, 1).realise(List.of(lib)).get(lib).succeeded(), events.toString());
+        Map<StorePath, Realiser.Outcome> r = realiser(false, 1).realise(List.of(lib, test));
+        assertTrue(r.get(lib).succeeded() && r.get(test).succeeded(), r.toString());
+        assertEquals("built test", events.get(events.size() - 1), events.toString());
+    }
+
+    /**
+     * A requested derivation whose outputs are valid is not expanded, so an input of it that another requested
+     * derivation needs comes later in the build order. Ordering by waiting dependents failed on it with a
+     * NullPointerException (seen building corpus small into a store that held medium).
+     */
+    @Test
+    void aValidDerivationWhoseInputIsNeededElsewhereComesFirst() {
+        DerivationHasher hasher = new DerivationHasher(SD, drvs::get);
+        StorePath shared = add(base("shared", "/bin/sh").args("-c", "/bin/mkdir $out").buildInputAddressed(hasher));
+        StorePath done = add(base("done", "/bin/sh").inputDrv(shared, "out").args("-c", "/bin/mkdir $out")
+                .buildInputAddressed(hasher));
+        StorePath todo = add(base("todo", "/bin/sh").inputDrv(shared, "out").args("-c", "/bin/mkdir $out")
+                .buildInputAddressed(hasher));
+        assertTrue(realiser(false).realise(List.of(done)).get(done).succeeded(), events.toString());
+        store.database().invalidate(drvs.get(shared).outputPaths().get("out")); // as if collected
+        events.clear();
+        Map<StorePath, Realiser.Outcome> r = realiser(false).realise(List.of(done, todo));
+        assertTrue(r.get(done).succeeded() && r.get(todo).succeeded(), events.toString());
+        assertEquals(List.of("fresh done", "built shared", "built todo"), events);
+    }
+
+    /**
+     * Two realisers on one store (as two processes would be) given the same derivation at once: one builds it, the
+     * other waits for its lock and reports it built elsewhere, not fresh and not built.
+     */
+    @Test
+    void aDerivationAnotherStoreUserIsBuildingIsWaitedForAndBuiltElsewhere() throws Exception {
+        StorePath slow = add(base("slow", "/bin/sh").args("-c", "/bin/sleep 2; /bin/mkdir $out")
+                .buildInputAddressed(new DerivationHasher(SD, drvs::get)));
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+        List<String> other = Collections.synchronizedList(new ArrayList<>());
+        try (LocalStore second = LocalStore.open(store.home(), Clock.systemUTC())) {
+            java.util.concurrent.CompletableFuture<Map<StorePath, Realiser.Outcome>> first = java.util.concurrent
+                    .CompletableFuture.supplyAsync(() -> new Realiser(store, BwrapSandbox.find(System.getenv())
+                            .orElseThrow(), List.of(), List.of(), 1, false, Duration.ofSeconds(60),
+                            new BuildListener() {
+                                @Override
+                                public void started(StorePath p, Derivation d) {
+                                    started.countDown();
+                                }
+
+                                @Override
+                                public void built(StorePath p, Derivation d, String log, long ms) {
+                                    events.add("built " + d.name());
+                                }
+                            }).realise(List.of(slow)));
+            assertTrue(started.await(60, java.util.concurrent.TimeUnit.SECONDS));
+            Map<StorePath, Realiser.Outcome> r = new Realiser(second, BwrapSandbox.find(System.getenv())
+                    .orElseThrow(), List.of(), List.of(), 1, false, Duration.ofSeconds(60), new BuildListener() {
+                        @Override
+                        public void fresh(StorePath p, Derivation d) {
+                            other.add("fresh " + d.name());
+                        }
+
+                        @Override
+                        public void builtElsewhere(StorePath p, Derivation d) {
+                            other.add("built elsewhere " + d.name());
+                        }
+
+                        @Override
+                        public void started(StorePath p, Derivation d) {
+                            other.add("started " + d.name());
+                        }
+                    }).realise(List.of(slow));
+            assertTrue(r.get(slow).succeeded());
+            assertTrue(first.get().get(slow).succeeded());
+        }
+        assertEquals(List.of("built slow"), events);
+        assertEquals(List.of("built elsewhere slow"), other);
+    }
+
     @Test
     void aWrongHashFailsAndRegistersNothing() throws Exception {
         Path crate = Files.writeString(dir.resolve("x-1.0.0.crate"), "not what the lockfile says");
@@ -166,7 +256,7 @@ class RealiserTest {
         assertFalse(r.get(fetch).succeeded());
         assertTrue(r.get(fetch).error().orElseThrow().contains("hash mismatch"), r.get(fetch).error().orElseThrow());
         assertFalse(store.isValid(drvs.get(fetch).outputPaths().get("out")));
-        try (var s = Files.list(store.home().tempDir())) {
+        try (var s = Files.list(store.scratchRoot())) {
             assertEquals(0, s.count(), "scratch dirs are cleaned up");
         }
     }

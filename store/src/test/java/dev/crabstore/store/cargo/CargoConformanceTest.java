@@ -3,27 +3,21 @@ package dev.crabstore.store.cargo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.crabstore.testkit.Corpus;
 import dev.crabstore.testkit.Tools;
-import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The conformance oracle: crabstore's rustc argv and env equal cargo's for every unit of real corpus builds. */
 @Tag("slow")
 class CargoConformanceTest {
-    @TempDir
-    Path tmp;
-
     private void check(String workspace, String... flags) throws Exception {
         check(workspace, Map.of(), null, flags);
     }
 
     private void check(String workspace, Map<String, String> env, String config, String... flags) throws Exception {
         Tools.require("cargo");
-        CargoOracle oracle = new CargoOracle(Corpus.workspace(workspace), tmp);
+        CargoOracle oracle = new CargoOracle(workspace);
         CargoOracle.Result r = oracle.run(CargoSelection.of(flags), env, config);
         System.out.println(workspace + " " + env + " " + String.join(" ", flags) + ": " + r.units() + " units, " + r.compared()
                 + " invocations (rustc argv+env+cwd, build-script run env) identical, " + r.differences().size() + " differences");

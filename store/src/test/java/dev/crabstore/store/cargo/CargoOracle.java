@@ -12,6 +12,7 @@ import dev.crabstore.planner.unit.Unit;
 import dev.crabstore.planner.unit.UnitGraph;
 import dev.crabstore.planner.unit.UnitHashes;
 import dev.crabstore.planner.unit.UnitLayout;
+import dev.crabstore.testkit.CorpusCargoBuilds;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -41,53 +42,23 @@ final class CargoOracle {
 
     record Result(int units, int compared, List<String> differences) {}
 
-    private final Path ws;
-    private final Path cargoHome;
-    private final Path work;
+    private final String workspace;
+    private Path ws;
+    private Map<String, String> buildEnv = Map.of();
     private Map<String, String> extraEnv = Map.of();
 
-    CargoOracle(Path source, Path work) throws IOException {
-        this.work = work;
-        this.ws = work.resolve("ws");
-        this.cargoHome = work.resolve("cargo-home");
-        copyTree(source, ws);
-        Files.createDirectories(cargoHome);
+    /** An oracle for a corpus workspace ({@code small}, {@code medium}, ...). */
+    CargoOracle(String workspace) {
+        this.workspace = workspace;
     }
 
-    Path workspace() {
-        return ws;
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> s = Files.walk(from)) {
-            for (Path p : (Iterable<Path>) s::iterator) {
-                Path rel = from.relativize(p);
-                if (rel.toString().startsWith("target")) {
-                    continue;
-                }
-                Path dst = to.resolve(rel.toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(dst);
-                } else {
-                    Files.copy(p, dst);
-                }
-            }
-        }
-    }
-
+    /** What cargo runs with (CARGO_HOME, wrapper, extra env) in the shared build, once {@link #run} has run. */
     Map<String, String> cargoEnv() {
-        return Map.of("CARGO_HOME", cargoHome.toString());
+        return buildEnv;
     }
 
     static String exec(Path dir, Map<String, String> env, String... cmd) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.waitFor() != 0) {
-            throw new AssertionError(String.join(" ", cmd) + " failed:\n" + out);
-        }
-        return out;
+        return CorpusCargoBuilds.run(dir, env, List.of(cmd));
     }
 
     /** Builds with cargo, recording each rustc call, then compares. */
@@ -96,44 +67,23 @@ final class CargoOracle {
     }
 
     /**
-     * Builds with cargo under extra environment variables (RUSTFLAGS, CARGO_*...) and with a
-     * {@code .cargo/config.toml} in the workspace, then compares.
+     * Builds with cargo under extra environment variables (RUSTFLAGS, CARGO_*...) and with extra
+     * {@code .cargo/config.toml} text in the workspace, then compares. The build is the suite's shared one
+     * ({@link CorpusCargoBuilds}): other tests run the binaries it made.
      */
     Result run(CargoSelection selection, Map<String, String> extraEnv, String configToml) throws Exception {
         this.extraEnv = Map.copyOf(extraEnv);
-        if (configToml != null) {
-            Files.createDirectories(ws.resolve(".cargo"));
-            Path file = ws.resolve(".cargo/config.toml");
-            Files.writeString(file, (Files.exists(file) ? Files.readString(file) + "\n" : "") + configToml);
-        }
-        Map<String, String> planEnv = new HashMap<>(cargoEnv());
-        planEnv.putAll(extraEnv);
+        CorpusCargoBuilds.Build build = CorpusCargoBuilds.build(workspace, selection.flags(), extraEnv, configToml);
+        this.ws = build.workspace();
+        this.buildEnv = build.env();
+        Map<String, String> planEnv = new HashMap<>(extraEnv);
+        planEnv.put("CARGO_HOME", buildEnv.get("CARGO_HOME"));
         CargoPlan plan = new CargoPlanRunner("cargo", planEnv).plan(ws, selection);
-        Path recDir = Files.createDirectories(work.resolve("rec"));
-        Path wrapper = work.resolve("rec.py");
-        Files.writeString(wrapper, """
-                #!/usr/bin/env python3
-                import json, os, sys, uuid
-                d = os.environ.get("CRABREC_DIR")
-                args = sys.argv[2:]
-                if d and "--crate-name" in args:
-                    with open(os.path.join(d, uuid.uuid4().hex + ".json"), "w") as f:
-                        json.dump({"args": args, "cwd": os.getcwd(), "env": dict(os.environ)}, f)
-                os.execv(sys.argv[1], sys.argv[1:])
-                """);
-        wrapper.toFile().setExecutable(true);
-        Map<String, String> env = new HashMap<>(cargoEnv());
-        env.putAll(extraEnv);
-        env.put("RUSTC_WRAPPER", wrapper.toString());
-        env.put("CRABREC_DIR", recDir.toString());
-        List<String> cmd = new ArrayList<>(List.of("cargo", "build", "-vv", "-j2"));
-        cmd.addAll(selection.flags());
-        String log = exec(ws, env, cmd.toArray(String[]::new));
-        List<Recorded> scriptRuns = ScriptRunLog.parse(log);
+        List<Recorded> scriptRuns = ScriptRunLog.parse(build.log());
 
         JsonMapper mapper = JsonMapper.builder().build();
         List<Recorded> recorded = new ArrayList<>();
-        try (Stream<Path> files = Files.list(recDir)) {
+        try (Stream<Path> files = Files.list(build.recordings())) {
             for (Path f : (Iterable<Path>) files::iterator) {
                 JsonNode n = mapper.readTree(Files.readString(f));
                 List<String> args = new ArrayList<>();
@@ -161,7 +111,7 @@ final class CargoOracle {
             }
         }
         Map<String, String> env = new HashMap<>(System.getenv());
-        env.putAll(cargoEnv());
+        env.put("CARGO_HOME", buildEnv.get("CARGO_HOME"));
         env.putAll(extraEnv);
         CargoConfig config = CargoConfigFiles.load(ws, env, selection);
         String target = WorkspaceBuilder.explicitTarget(selection, config);
