@@ -332,15 +332,19 @@ public final class LocalStore implements AutoCloseable {
     /**
      * Where to restore {@code p} when importing it in place, as Nix does (no scratch directory, no rename): its real
      * location, cleared of whatever an interrupted run left there. The caller holds the path's lock and has seen that
-     * the path is not valid; until {@link #registerImported} commits its row, what is written there is an invalid
-     * leftover that the next import or the garbage collector deletes.
+     * the path is not valid; until {@link #registerImported} commits its row, what is written there is not valid. The
+     * path becomes a temporary root first, so that if this process dies before registering it, {@link StoreRecovery}
+     * finds the tree and deletes it (as the next import or the garbage collector would).
      */
     public Path importLocation(StorePath p) {
-        Path real = realPath(p);
-        if (Files.exists(real, LinkOption.NOFOLLOW_LINKS)) {
-            Canonicaliser.deleteTree(real);
+        try (GcLock.Held l = gcLock.shared()) {
+            tempRoots().add(p);
+            Path real = realPath(p);
+            if (Files.exists(real, LinkOption.NOFOLLOW_LINKS)) {
+                Canonicaliser.deleteTree(real);
+            }
+            return real;
         }
-        return real;
     }
 
     /**
@@ -354,6 +358,7 @@ public final class LocalStore implements AutoCloseable {
             tempRoots().add(info.path());
             PathInfo registered = info.withRegistrationTime(clock.instant().getEpochSecond());
             db.register(registered);
+            registeredHere.add(info.path());
             return registered;
         }
     }
