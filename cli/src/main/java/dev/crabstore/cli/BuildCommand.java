@@ -11,6 +11,7 @@ import dev.crabstore.store.cache.CacheUrls;
 import dev.crabstore.store.cache.Compression;
 import dev.crabstore.store.cache.Substituters;
 import dev.crabstore.store.cache.transport.CacheTransport;
+import dev.crabstore.store.cargo.LastBuilds;
 import dev.crabstore.store.cargo.NoopFingerprint;
 import dev.crabstore.store.cargo.WorkspaceBuilder;
 import dev.crabstore.store.local.LocalStore;
@@ -25,9 +26,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -108,78 +106,8 @@ public final class BuildCommand implements Runnable {
         NoopFingerprint.delete(fingerprint);
         Path ws = cargo.workspace();
         Path buildPlan = cargo.buildPlan();
-        AtomicInteger built = new AtomicInteger();
-        AtomicInteger fresh = new AtomicInteger();
-        AtomicInteger substituted = new AtomicInteger();
-        AtomicLong fetchedBytes = new AtomicLong();
-        Set<String> compiling = ConcurrentHashMap.newKeySet();
         ProgressBar bar = new ProgressBar(context.err(), context.env());
-        BuildListener listener = new BuildListener() {
-            @Override
-            public void fresh(StorePath p, Derivation d) {
-                fresh.incrementAndGet();
-                bar.finished(p.name());
-            }
-
-            @Override
-            public void started(StorePath p, Derivation d) {
-                String pkg = d.env().get("crabstorePackage");
-                if (pkg != null && d.builder().equals("builtin:rustc") && (compiling.add(pkg) || verbose)) {
-                    bar.println("   Compiling " + pkg + (verbose ? " (" + p.baseName() + ")" : ""));
-                } else if (verbose) {
-                    bar.println("    Building " + p.baseName());
-                }
-                bar.started(p.name());
-            }
-
-            @Override
-            public void built(StorePath p, Derivation d, String log, long millis) {
-                built.incrementAndGet();
-                if (!log.isBlank() && (verbose || d.env().containsKey("CARGO_PRIMARY_PACKAGE"))) {
-                    bar.print(Ansi.forStderr(log.endsWith("\n") ? log : log + "\n"));
-                }
-                bar.finished(p.name());
-            }
-
-            @Override
-            public void substituting(StorePath p, Derivation d) {
-                bar.started(p.name());
-            }
-
-            @Override
-            public void substituted(StorePath p, Derivation d, String from, long bytes) {
-                substituted.incrementAndGet();
-                fetchedBytes.addAndGet(bytes);
-                bar.fetched(bytes);
-                String pkg = d.env().getOrDefault("crabstorePackage", d.name());
-                if (d.builder().equals("builtin:rustc") || verbose) {
-                    bar.println(" Substituted " + pkg + (verbose ? " (" + p.baseName() + ") from " + from : ""));
-                }
-                bar.finished(p.name());
-            }
-
-            @Override
-            public void pathLeaks(StorePath p, Derivation d, java.util.List<dev.crabstore.store.build.PathLeakScanner.Leak>
-                    leaks) {
-                StringBuilder sb = new StringBuilder("warning: " + d.name() + " contains absolute paths outside the "
-                        + "store, so its output depends on where it was built:");
-                leaks.forEach(l -> sb.append("\n         ").append(l));
-                bar.println(sb.toString());
-            }
-
-            @Override
-            public void substitutionFailed(StorePath p, Derivation d, String reason) {
-                bar.println("warning: cannot substitute " + d.name() + ", building it: " + reason);
-            }
-
-            @Override
-            public void failed(StorePath p, Derivation d, String message) {
-                if (!message.startsWith("dependency ") && !message.startsWith("not built")) {
-                    bar.println(Ansi.forStderr("error: " + message));
-                }
-                bar.finished(p.name());
-            }
-        };
+        BuildProgress listener = new BuildProgress(bar, verbose);
         try (LocalStore store = options.openStore(context);
                 Substituters caches = substitution.open(context, store, ws)) {
             WorkspaceBuilder builder = new WorkspaceBuilder(store, context.env()).substituteFrom(caches)
@@ -205,12 +133,13 @@ public final class BuildCommand implements Runnable {
             }
             if (!r.succeeded()) {
                 throw new BuildFailedException("build failed after " + String.format(Locale.ROOT, "%.2f", secs)
-                        + "s (" + built.get() + " units built)");
+                        + "s (" + listener.built.get() + " units built)");
             }
-            context.err().printf(Locale.ROOT, "    Finished `%s` profile in %.2fs: %d built, %s%d fresh%n", r.profile(),
-                    secs, built.get(), substituted.get() == 0 ? "" : String.format(Locale.ROOT,
-                            "%d substituted (%s fetched), ", substituted.get(), humanBytes(fetchedBytes.get())),
-                    fresh.get());
+            context.err().printf(Locale.ROOT, "    Finished `%s` profile in %.2fs: %s%n", r.profile(), secs,
+                    listener.counts());
+            if (buildPlan == null) {
+                recordLastBuild(store, ws, r);
+            }
             if (push != null) {
                 pushOutputs(store, r);
             }
@@ -224,7 +153,7 @@ public final class BuildCommand implements Runnable {
                 // Not for a plan file (its content is not fingerprinted) nor a push (the cache may have changed),
                 // nor --timings (every timed run writes its report).
                 String summary = String.format(Locale.ROOT, "    Finished `%s` profile in {secs}s: 0 built, %d fresh%n",
-                        r.profile(), built.get() + substituted.get() + fresh.get());
+                        r.profile(), listener.total());
                 try {
                     NoopFingerprint.write(fingerprint, startMillis, builder.fingerprintInputs(ws, cargo.selection(),
                             r.planned(), r.artifacts()), new NoopFingerprint.Replay("", summary));
@@ -232,6 +161,20 @@ public final class BuildCommand implements Runnable {
                     context.err().println("warning: cannot record the no-op fingerprint " + fingerprint + ": " + e);
                 }
             }
+        }
+    }
+
+    /** What {@code why-rebuild} compares with: this build's unit derivations, its root ones kept as GC roots. */
+    private void recordLastBuild(LocalStore store, Path ws, WorkspaceBuilder.Result r) {
+        List<StorePath> roots = new java.util.ArrayList<>();
+        for (int i : r.planned().cargo().unitGraph().roots()) {
+            roots.add(r.plan().drvPaths().get(i));
+        }
+        try {
+            new LastBuilds(store.home()).record(ws, cargo.selection(), roots, r.plan().drvPaths(),
+                    java.time.Instant.now());
+        } catch (dev.crabstore.store.StoreIOException e) {
+            context.err().println("warning: " + e.getMessage() + " (why-rebuild will not know this build)");
         }
     }
 

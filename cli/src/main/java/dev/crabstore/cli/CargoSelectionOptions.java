@@ -53,6 +53,9 @@ public final class CargoSelectionOptions {
     @Option(names = "--tests", description = "All tests.")
     boolean tests;
 
+    @Option(names = "--test", paramLabel = "NAME", description = "Only this integration test (tests/NAME.rs).")
+    List<String> test = new ArrayList<>();
+
     @Option(names = "--target", paramLabel = "TRIPLE", description = "Build for this target.")
     String target;
 
@@ -115,6 +118,9 @@ public final class CargoSelectionOptions {
         if (tests) {
             clash.add("--tests");
         }
+        if (!test.isEmpty()) {
+            clash.add("--test");
+        }
         if (target != null) {
             clash.add("--target");
         }
@@ -138,6 +144,7 @@ public final class CargoSelectionOptions {
         packages.forEach(p -> f.addAll(List.of("-p", p)));
         features.forEach(x -> f.addAll(List.of("--features", x)));
         bin.forEach(x -> f.addAll(List.of("--bin", x)));
+        test.forEach(x -> f.addAll(List.of("--test", x)));
         if (workspace) {
             f.add("--workspace");
         }

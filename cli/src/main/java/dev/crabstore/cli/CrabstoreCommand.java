@@ -14,6 +14,7 @@ public final class CrabstoreCommand implements Runnable {
     static final List<Class<?>> COMMANDS = List.of(
             BuildCommand.class,
             CopyCommand.class,
+            DiffCommand.class,
             DrvCommand.class,
             GcCommand.class,
             GraphCommand.class,
@@ -24,7 +25,9 @@ public final class CrabstoreCommand implements Runnable {
             RealiseCommand.class,
             ServeCommand.class,
             StoreCommand.class,
-            WhyDependsCommand.class);
+            TestCommand.class,
+            WhyDependsCommand.class,
+            WhyRebuildCommand.class);
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -72,6 +72,7 @@ public final class StoreOptions {
         }
         b.add(new dev.crabstore.store.build.RustcBuiltin(id));
         b.add(new dev.crabstore.store.build.BuildScriptRunBuiltin(id));
+        b.add(new dev.crabstore.store.build.TestRunBuiltin(id));
         return new Builders(b, mounts);
     }
 

@@ -23,6 +23,12 @@ final class TimingNodes {
     private TimingNodes() {}
 
     static List<TimingNode> of(WorkspaceBuilder.Planned planned, StoreDir sd) {
+        return of(planned, sd, List.of());
+    }
+
+    /** As above, then one node per test run (kind {@code test-run}), after the sources. */
+    static List<TimingNode> of(WorkspaceBuilder.Planned planned, StoreDir sd,
+            List<dev.crabstore.planner.derive.TestRunPlanner.TestRun> runs) {
         UnitGraph g = planned.cargo().unitGraph();
         List<StorePath> drvPaths = planned.plan().drvPaths();
         Map<StorePath, Integer> ids = new HashMap<>();
@@ -50,6 +56,14 @@ final class TimingNodes {
         for (Map.Entry<StorePath, Derivation> e : sources.entrySet()) {
             nodes.add(node(ids.get(e.getKey()), e.getValue().name(), "", "source", "", "", e.getKey(), e.getValue(), ids,
                     sd));
+        }
+        for (dev.crabstore.planner.derive.TestRunPlanner.TestRun r : runs) {
+            ids.put(r.drvPath(), ids.size());
+        }
+        for (dev.crabstore.planner.derive.TestRunPlanner.TestRun r : runs) {
+            TimingNode harness = nodes.get(r.unit());
+            nodes.add(node(ids.get(r.drvPath()), harness.name(), harness.version(), "test-run", harness.packageId(),
+                    harness.target(), r.drvPath(), r.drv(), ids, sd));
         }
         return nodes;
     }

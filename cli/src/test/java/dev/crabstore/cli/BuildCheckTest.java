@@ -97,6 +97,34 @@ class BuildCheckTest {
                 && warned.stderr().contains(" at byte "), warned.stderr());
     }
 
+    /**
+     * A path the source itself writes (a doc comment and a string literal, both kept in the rlib's metadata) is no
+     * leak: it is the same wherever the build runs, so --strict-paths accepts it (it failed the unit before, as it did
+     * tokio's doc example "/tmp/foo/bar/baz" in the corpus).
+     */
+    @Test
+    void aPathWrittenInTheSourceIsNoLeak() throws Exception {
+        Tools.require("bwrap");
+        Tools.require("cargo");
+        Path ws = dir.resolve("literal");
+        Files.createDirectories(ws.resolve("src"));
+        Files.writeString(ws.resolve("Cargo.toml"), """
+                [package]
+                name = "literal"
+                version = "0.1.0"
+                edition = "2021"
+                """);
+        Files.writeString(ws.resolve("src/lib.rs"), """
+                /// Writes its scratch files under /tmp/crabstore-doc-example/.
+                pub const SCRATCH: &str = "/tmp/crabstore-literal/x";
+                """);
+        CliRun.run(new byte[0], CliRun.envWithHome(dir.resolve("home")), "build", "--dir", ws.toString(), "--offline",
+                "--strict-paths").assertOk();
+        byte[] rlib = Files.readAllBytes(ws.resolve("target/debug/libliteral.rlib"));
+        assertTrue(new String(rlib, java.nio.charset.StandardCharsets.ISO_8859_1).contains(
+                "/tmp/crabstore-doc-example/"), "the rlib holds the path, so the scanner sees it");
+    }
+
     /** The example's outputs hold no absolute path but store paths (the build dir is remapped). */
     @Test
     void theExamplesOutputsHoldNoBuildDir() throws Exception {

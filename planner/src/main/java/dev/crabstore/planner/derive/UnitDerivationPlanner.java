@@ -50,11 +50,20 @@ public final class UnitDerivationPlanner {
     public static final String ENV_LINKS_RUNS = "crabstoreLinksRuns";
     public static final String ENV_PACKAGE = "crabstorePackage";
     /**
+     * The unit's features (comma-separated) and, for rustc units, the RUSTFLAGS among its args ({@code \u001f}
+     * between flags, as CARGO_ENCODED_RUSTFLAGS): what the args already say, named, so that {@code crabstore diff}
+     * can tell "feature enabled" and "RUSTFLAGS changed" from any other change of the command line.
+     */
+    public static final String ENV_FEATURES = "crabstoreFeatures";
+    public static final String ENV_RUSTFLAGS = "crabstoreRustflags";
+    /**
      * {@code --remap-path-prefix} pairs the rustc builtin appends (space-separated {@code FROM=TO}): the sandbox's
      * workspace and external dirs become relative paths, as cargo's own paths for local packages are, so no output
      * holds the build dir. In the derivation, so that changing them changes the hash.
      */
     public static final String ENV_REMAP = "crabstoreRemapPathPrefix";
+    /** {@code CARGO_TARGET_TMPDIR}: the private, writable {@code /tmp} of the sandbox a test runs in. */
+    public static final String TEST_TMPDIR = "/tmp";
     static final String REMAP = WORKSPACE + "=. " + WORKSPACE + "/= " + EXTERNAL + "/=";
 
     private final UnitGraph graph;
@@ -128,6 +137,18 @@ public final class UnitDerivationPlanner {
                 Unit u = graph.unit(compileUnit);
                 return outDir(compileUnit) + "/" + u.target().crateName() + "-" + hashes.extraFilename(compileUnit);
             }
+
+            @Override
+            public String binaryPath(int binUnit) {
+                // rustc's name for it; cargo's uplifted target/<profile>/<name> has no counterpart in the store
+                return outDir(binUnit) + "/" + graph.unit(binUnit).target().crateName() + "-"
+                        + hashes.extraFilename(binUnit);
+            }
+
+            @Override
+            public String targetTmpDir() {
+                return TEST_TMPDIR;
+            }
         };
         InvocationPlanner invocations = new InvocationPlanner(graph, metadata, layout, hashes, settings);
         BuildScriptOutput empty = BuildScriptOutput.empty();
@@ -156,11 +177,13 @@ public final class UnitDerivationPlanner {
                 b.env(ENV_LINK_LIBS, invocations.linkLibsApply(i) ? "1" : "");
                 b.env(ENV_LINK_ARG_SCOPES, String.join(" ", RuntimeFlags.linkArgScopes(u)));
                 b.env(ENV_REMAP, REMAP);
+                b.env(ENV_RUSTFLAGS, String.join("\u001f", invocations.rustflags(i)));
             }
             inv.env().forEach(b::env);
             b.env(ENV_TOOLCHAIN, toolchainId);
             b.env(ENV_CWD, inv.cwd());
             b.env(ENV_PACKAGE, pkg.name() + " v" + pkg.version());
+            b.env(ENV_FEATURES, String.join(",", u.features()));
             PackageSource src = sources.get(u.pkgId());
             if (src == null) {
                 throw new UnitGraphException("no source for package " + u.pkgId());

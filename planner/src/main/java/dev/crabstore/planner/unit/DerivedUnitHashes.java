@@ -7,7 +7,8 @@ import java.util.HexFormat;
 
 /**
  * crabstore's own {@code -C metadata}/{@code -C extra-filename}: SHA-256 over what identifies a crate instance (package
- * id with local paths made relative to the workspace root, target, mode, platform, features, profile, and the
+ * id with local paths made relative to the workspace root, target, mode, platform, features, profile settings (not
+ * its name, as cargo's), and the
  * dependencies' hashes), first 16 hex digits. Never includes absolute paths, so moving the checkout keeps them.
  */
 public final class DerivedUnitHashes implements UnitHashes {
@@ -38,7 +39,7 @@ public final class DerivedUnitHashes implements UnitHashes {
         sb.append(id.kind()).append('+').append(url).append('#').append(id.name()).append('@').append(id.version());
         sb.append('\n').append(u.target().kind()).append(u.target().crateTypes()).append(u.target().name())
                 .append('\n').append(u.mode()).append('\n').append(u.platform()).append('\n').append(u.features())
-                .append('\n').append(u.profile()).append('\n').append(u.isStd()).append('\n');
+                .append('\n').append(u.profile().settings()).append('\n').append(u.isStd()).append('\n');
         for (UnitDependency d : u.dependencies()) {
             sb.append(d.externCrateName()).append('=').append(compute(g, d.index(), root, toolchain, depth + 1))
                     .append('\n');

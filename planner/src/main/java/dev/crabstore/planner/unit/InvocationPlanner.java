@@ -236,7 +236,7 @@ public final class InvocationPlanner {
             a.add("--cap-lints");
             a.add("allow");
         }
-        a.addAll(targetUnit || !settings.explicitTarget() ? settings.rustflags() : settings.hostRustflags());
+        a.addAll(rustflags(i));
 
         // Runtime part: build-script results.
         int own = ownRunUnit(i);
@@ -258,6 +258,16 @@ public final class InvocationPlanner {
         }
         if (own >= 0) {
             env.put("OUT_DIR", layout.buildScriptOutDir(own));
+        }
+        if (t.kind().contains("test") || t.kind().contains("bench")) {
+            // Integration tests and benches: the package's bins (unit graph edges to them) and a scratch dir.
+            env.put("CARGO_TARGET_TMPDIR", layout.targetTmpDir());
+            for (UnitDependency d : u.dependencies()) {
+                Unit dep = graph.unit(d.index());
+                if (dep.target().isBin() && dep.pkgId().equals(u.pkgId())) {
+                    env.put("CARGO_BIN_EXE_" + dep.target().name(), layout.binaryPath(d.index()));
+                }
+            }
         }
         env.putAll(runtime.env());
         env.putAll(settings.extraEnv());
@@ -472,9 +482,7 @@ public final class InvocationPlanner {
         if (settings.linker() != null) {
             env.put("RUSTC_LINKER", settings.linker());
         }
-        List<String> flags = u.platform() != null || !settings.explicitTarget() ? settings.rustflags()
-                : settings.hostRustflags();
-        env.put("CARGO_ENCODED_RUSTFLAGS", String.join("\u001f", flags));
+        env.put("CARGO_ENCODED_RUSTFLAGS", String.join("\u001f", rustflags(i)));
         env.put("OUT_DIR", layout.buildScriptOutDir(i));
         for (Map.Entry<Integer, String> run : linksRuns(i).entrySet()) {
             env.putAll(depEnv(run.getValue(), outputs.apply(run.getKey())));
@@ -504,5 +512,14 @@ public final class InvocationPlanner {
             out.add(graph.unit(i).isRunCustomBuild() ? buildScriptRun(i, outputs) : rustc(i, outputs));
         }
         return out;
+    }
+
+    /**
+     * The RUSTFLAGS that apply to unit {@code i}, as cargo applies them: all of them without {@code --target}; with
+     * it, the target flags to target units and the host flags to host units (build scripts, proc-macros).
+     */
+    public List<String> rustflags(int i) {
+        return graph.unit(i).platform() != null || !settings.explicitTarget() ? settings.rustflags()
+                : settings.hostRustflags();
     }
 }

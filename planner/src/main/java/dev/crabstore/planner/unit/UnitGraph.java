@@ -25,6 +25,47 @@ public record UnitGraph(List<Unit> units, List<Integer> roots) {
         return ids;
     }
 
+    /**
+     * The graph without {@code doctest} units (crabstore runs no doctests) and the units only they needed, indices
+     * renumbered in the same order; this graph itself when it has none.
+     */
+    public UnitGraph withoutDoctests() {
+        if (units.stream().noneMatch(u -> u.mode().equals("doctest"))) {
+            return this;
+        }
+        boolean[] keep = new boolean[units.size()];
+        List<Integer> stack = new ArrayList<>();
+        for (int r : roots) {
+            if (!units.get(r).mode().equals("doctest")) {
+                stack.add(r);
+            }
+        }
+        while (!stack.isEmpty()) {
+            int i = stack.remove(stack.size() - 1);
+            if (!keep[i]) {
+                keep[i] = true;
+                units.get(i).dependencies().forEach(d -> stack.add(d.index()));
+            }
+        }
+        int[] index = new int[units.size()];
+        List<Unit> kept = new ArrayList<>();
+        for (int i = 0; i < units.size(); i++) {
+            index[i] = keep[i] ? kept.size() : -1;
+            if (keep[i]) {
+                kept.add(units.get(i));
+            }
+        }
+        List<Unit> renumbered = new ArrayList<>();
+        for (Unit u : kept) {
+            List<UnitDependency> deps = u.dependencies().stream().map(d -> new UnitDependency(index[d.index()],
+                    d.externCrateName(), d.isPublic(), d.noprelude())).toList();
+            renumbered.add(new Unit(u.pkgId(), u.target(), u.profile(), u.platform(), u.mode(), u.features(), u.isStd(),
+                    deps));
+        }
+        List<Integer> newRoots = roots.stream().filter(r -> keep[r]).map(r -> index[r]).toList();
+        return new UnitGraph(renumbered, newRoots);
+    }
+
     public Unit unit(int index) {
         return units.get(index);
     }

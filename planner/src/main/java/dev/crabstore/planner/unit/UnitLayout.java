@@ -27,4 +27,13 @@ public interface UnitLayout {
      * {@code build-script-build} or e.g. {@code build-script-main}).
      */
     String buildScriptProgram(int compileUnit);
+
+    /**
+     * The executable a bin unit produces, as its package's integration tests and benches see it at compile time in
+     * {@code CARGO_BIN_EXE_<name>} (cargo: the uplifted {@code target/<profile>/<name>}).
+     */
+    String binaryPath(int binUnit);
+
+    /** {@code CARGO_TARGET_TMPDIR} of integration tests and benches: a directory they may write while they run. */
+    String targetTmpDir();
 }

@@ -18,6 +18,16 @@ public record UnitProfile(String name, String optLevel, String lto, Integer code
         Objects.requireNonNull(strip, "strip");
     }
 
+    /**
+     * What the profile makes rustc do, without its name: as cargo's hash of a profile leaves the name out, the units
+     * of {@code cargo test} (profile {@code test}, inheriting {@code dev}) are the units of {@code cargo build}.
+     */
+    public String settings() {
+        return String.join(",", optLevel, lto, String.valueOf(codegenUnits), debuginfo, String.valueOf(splitDebuginfo),
+                Boolean.toString(debugAssertions), Boolean.toString(overflowChecks), Boolean.toString(rpath),
+                Boolean.toString(incremental), panic, strip);
+    }
+
     /** Debuginfo level in rustc's spelling, or null when none. */
     public String rustcDebuginfo() {
         return switch (debuginfo) {

@@ -78,6 +78,14 @@ class InvocationPlannerTest {
         public String buildScriptProgram(int compileUnit) {
             return "/o/" + compileUnit + "/build-script-build";
         }
+
+        public String binaryPath(int binUnit) {
+            return "/o/" + binUnit + "/bin";
+        }
+
+        public String targetTmpDir() {
+            return "/o/tmp";
+        }
     };
 
     private final InvocationPlanner planner = new InvocationPlanner(graph, metadata, layout, new UnitHashes() {

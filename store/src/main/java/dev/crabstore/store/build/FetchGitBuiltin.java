@@ -23,6 +23,11 @@ import org.eclipse.jgit.treewalk.TreeWalk;
  */
 public final class FetchGitBuiltin implements Builtin {
     @Override
+    public boolean copiesUpstreamSource() {
+        return true;
+    }
+
+    @Override
     public String name() {
         return "fetch-git";
     }

@@ -120,6 +120,86 @@ public final class PathLeakScanner {
         }
     }
 
+    /**
+     * The leaks whose text is in none of {@code trees} (the build's inputs): a path an input already holds was copied
+     * from it, not made by the build that is being scanned.
+     */
+    public static List<Leak> notIn(List<Leak> leaks, java.util.Collection<Path> trees) {
+        java.util.Set<String> missing = new java.util.TreeSet<>();
+        leaks.forEach(l -> missing.add(pathPart(l.text())));
+        for (Path tree : trees) {
+            if (missing.isEmpty()) {
+                break;
+            }
+            try (Stream<Path> s = Files.walk(tree)) {
+                for (Path f : (Iterable<Path>) s.filter(p -> Files.isRegularFile(p, java.nio.file.LinkOption
+                        .NOFOLLOW_LINKS))::iterator) {
+                    missing.removeAll(containedIn(f, missing));
+                    if (missing.isEmpty()) {
+                        break;
+                    }
+                }
+            } catch (IOException e) {
+                throw new StoreIOException("cannot search " + tree + " for the paths found in an output", e);
+            }
+        }
+        return leaks.stream().filter(l -> missing.contains(pathPart(l.text()))).toList();
+    }
+
+    /** The path a leak's text starts with, without the punctuation after it ({@code /tmp/x;} → {@code /tmp/x}). */
+    static String pathPart(String text) {
+        int end = 0;
+        while (end < text.length() && (text.charAt(end) == '/' || PATH_CHAR[text.charAt(end) & 0xff])) {
+            end++;
+        }
+        return text.substring(0, end);
+    }
+
+    /** Which of {@code texts} occur in file {@code f}, read in chunks that overlap by the longest text. */
+    private static java.util.Set<String> containedIn(Path f, java.util.Set<String> texts) throws IOException {
+        List<byte[]> needles = texts.stream().map(t -> t.getBytes(StandardCharsets.UTF_8)).toList();
+        int keep = needles.stream().mapToInt(n -> n.length).max().orElse(1) - 1;
+        java.util.Set<String> found = new java.util.HashSet<>();
+        byte[] buf = new byte[(1 << 20) + keep];
+        int len = 0;
+        try (InputStream in = Files.newInputStream(f)) {
+            boolean eof = false;
+            while (!eof) {
+                int r = in.read(buf, len, buf.length - len);
+                if (r < 0) {
+                    eof = true;
+                } else {
+                    len += r;
+                }
+                if (!eof && len < buf.length) {
+                    continue;
+                }
+                for (byte[] n : needles) {
+                    if (indexOf(buf, len, n) >= 0) {
+                        found.add(new String(n, StandardCharsets.UTF_8));
+                    }
+                }
+                int from = Math.max(0, len - keep); // a text may straddle two chunks
+                System.arraycopy(buf, from, buf, 0, len - from);
+                len -= from;
+            }
+        }
+        return found;
+    }
+
+    private static int indexOf(byte[] buf, int len, byte[] n) {
+        outer:
+        for (int i = 0; i + n.length <= len; i++) {
+            for (int k = 0; k < n.length; k++) {
+                if (buf[i + k] != n[k]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
     private static boolean matches(byte[] buf, int at, int len, byte[] n) {
         if (at + n.length > len) {
             return false;

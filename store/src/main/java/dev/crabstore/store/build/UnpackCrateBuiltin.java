@@ -14,6 +14,11 @@ import java.nio.file.Files;
  */
 public final class UnpackCrateBuiltin implements Builtin {
     @Override
+    public boolean copiesUpstreamSource() {
+        return true;
+    }
+
+    @Override
     public String name() {
         return "unpack-crate";
     }

@@ -15,7 +15,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Asks cargo for the plan: {@code cargo metadata --format-version 1} and
- * {@code RUSTC_BOOTSTRAP=1 cargo build -Z unstable-options --unit-graph} with the user's selection flags; or, with
+ * {@code RUSTC_BOOTSTRAP=1 cargo build -Z unstable-options --unit-graph} (or {@code cargo test}) with the user's
+ * selection flags; or, with
  * a recorded legacy {@code --build-plan}, only the metadata, the units coming from the plan.
  */
 public final class CargoPlanRunner {
@@ -43,7 +44,7 @@ public final class CargoPlanRunner {
     public CargoPlan plan(Path workspace, CargoSelection selection) {
         List<String> meta = new ArrayList<>(List.of(cargo, "metadata", "--format-version", "1"));
         meta.addAll(selection.metadataFlags());
-        List<String> ug = new ArrayList<>(List.of(cargo, "build", "-Z", "unstable-options", "--unit-graph"));
+        List<String> ug = new ArrayList<>(List.of(cargo, selection.command(), "-Z", "unstable-options", "--unit-graph"));
         ug.addAll(selection.flags());
         // Both read the same lockfile and manifests and write nothing (the lockfile exists or --locked is not
         // given... cargo serialises on its own package-cache lock), so they can run at the same time.

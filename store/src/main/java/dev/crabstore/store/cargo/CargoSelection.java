@@ -6,16 +6,20 @@ import java.util.Objects;
 
 /**
  * The user's cargo selection flags, passed through verbatim: -p, --workspace, --features, --all-features,
- * --no-default-features, --release, --profile, --lib, --bins, --bin, --examples, --tests, --target, --offline,
- * --locked, --frozen, --manifest-path.
+ * --no-default-features, --release, --profile, --lib, --bins, --bin, --examples, --tests, --test, --target,
+ * --offline, --locked, --frozen, --manifest-path; and the cargo command whose units they select: {@code build} or
+ * {@code test} (whose unit graph has the test harness units, as {@code cargo test} builds them).
  */
-public record CargoSelection(List<String> flags) {
+public record CargoSelection(String command, List<String> flags) {
     private static final List<String> WITH_VALUE = List.of("-p", "--package", "--features", "-F", "--profile", "--bin",
             "--example", "--test", "--target", "--manifest-path", "--exclude", "--config");
     private static final List<String> SWITCHES = List.of("--workspace", "--all-features", "--no-default-features",
             "--release", "--lib", "--bins", "--examples", "--tests", "--offline", "--locked", "--frozen", "-r");
 
     public CargoSelection {
+        if (!command.equals("build") && !command.equals("test")) {
+            throw new IllegalArgumentException("cargo command must be build or test, not '" + command + "'");
+        }
         flags = List.copyOf(flags);
         for (int i = 0; i < flags.size(); i++) {
             String f = flags.get(i);
@@ -33,8 +37,18 @@ public record CargoSelection(List<String> flags) {
         }
     }
 
+    /** The units of {@code cargo build} with these flags. */
+    public CargoSelection(List<String> flags) {
+        this("build", flags);
+    }
+
     public static CargoSelection of(String... flags) {
         return new CargoSelection(List.of(flags));
+    }
+
+    /** The same flags, selecting the units of {@code cargo test} (test harnesses of the selected targets). */
+    public CargoSelection forTest() {
+        return new CargoSelection("test", flags);
     }
 
     /** The flags {@code cargo metadata} understands (features, offline/locked, manifest path, filter-platform). */

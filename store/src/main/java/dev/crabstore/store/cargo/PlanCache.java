@@ -38,7 +38,8 @@ public final class PlanCache {
     public record Entry(CargoPlan cargo, RustToolchain toolchain) {}
 
     public static String key(Path ws, CargoSelection selection, Map<String, String> env) {
-        StringBuilder sb = new StringBuilder("crabstore-plan-v2\n").append(ws).append('\n');
+        StringBuilder sb = new StringBuilder("crabstore-plan-v2\n").append(ws).append('\n')
+                .append(selection.command()).append('\n');
         selection.flags().forEach(f -> sb.append(f).append('\u0000'));
         sb.append('\n');
         new TreeMap<>(env).forEach((k, v) -> {

@@ -25,6 +25,7 @@ import dev.crabstore.store.build.FetchGitBuiltin;
 import dev.crabstore.store.build.FetchUrlBuiltin;
 import dev.crabstore.store.build.Realiser;
 import dev.crabstore.store.build.RustcBuiltin;
+import dev.crabstore.store.build.TestRunBuiltin;
 import dev.crabstore.store.build.UnpackCrateBuiltin;
 import dev.crabstore.store.cache.Substituters;
 import dev.crabstore.store.config.ConfigFiles;
@@ -83,9 +84,12 @@ public final class WorkspaceBuilder {
     public record Result(Planned planned, UnitDerivationPlan plan, Map<StorePath, Realiser.Outcome> outcomes,
             List<Path> artifacts, boolean succeeded, String profile) {}
 
-    /** A workspace's plan: cargo's answers, the toolchain, each package's source and one derivation per unit. */
+    /**
+     * A workspace's plan: cargo's answers, the toolchain, each package's source, the settings the units were planned
+     * with and one derivation per unit.
+     */
     public record Planned(CargoPlan cargo, RustToolchain toolchain, Map<String, PackageSource> sources,
-            UnitDerivationPlan plan) {}
+            PlanSettings settings, UnitDerivationPlan plan) {}
 
     /** Plans (from the plan cache when nothing changed) and writes every derivation to the store. */
     public Planned plan(Path workspace, CargoSelection selection) {
@@ -140,10 +144,16 @@ public final class WorkspaceBuilder {
         RegistrySources.ReadLock now = RegistrySources.readLockText(ws.resolve("Cargo.lock"), early);
         CargoLock lock = now.lock();
         Map<String, PackageSource> sources = new HashMap<>();
-        PlanSettings settings = settings(entry.cargo().unitGraph(), entry.toolchain(), config, target, ws);
-        UnitDerivationPlan plan = derive(ws, entry.cargo(), entry.toolchain(), lock, config, settings, sources);
+        // cargo test's graph has doctest units (rustdoc --test runs): crabstore leaves doctests out.
+        CargoPlan cargo = entry.cargo();
+        UnitGraph units = cargo.unitGraph().withoutDoctests();
+        if (units != cargo.unitGraph()) {
+            cargo = new CargoPlan(units, cargo.metadata(), cargo.unitGraphJson(), cargo.metadataJson());
+        }
+        PlanSettings settings = settings(cargo.unitGraph(), entry.toolchain(), config, target, ws);
+        UnitDerivationPlan plan = derive(ws, cargo, entry.toolchain(), lock, config, settings, sources);
         join(cacheWrite);
-        return new Planned(entry.cargo(), entry.toolchain(), sources, plan);
+        return new Planned(cargo, entry.toolchain(), sources, settings, plan);
     }
 
     private static <T> T join(CompletableFuture<T> f) {
@@ -266,6 +276,14 @@ public final class WorkspaceBuilder {
             }
         }
         return in;
+    }
+
+    /** A realiser for test runs (and the units they need): no path-leak scan, a report is no build output. */
+    Realiser testRealiser(RustToolchain toolchain, CommandRunner runner, int jobs, Duration timeout,
+            BuildListener listener) {
+        return new Realiser(store, runner, List.of(new TestRunBuiltin(toolchain.id())),
+                List.of(Mount.readOnly(toolchain.sysroot(), "/crabstore/toolchain")), jobs, true, timeout, listener)
+                .recordWith(Map.of("rustc", toolchain.id().description(), "toolchain", toolchain.identity()));
     }
 
     private Realiser realiser(RustToolchain toolchain, CommandRunner runner, int jobs, boolean keepGoing,
@@ -404,7 +422,7 @@ public final class WorkspaceBuilder {
         throw new CrabstoreException("cannot tell where " + manifestDir + " is inside its git checkout");
     }
 
-    private StorePath addDrv(Derivation d) {
+    StorePath addDrv(Derivation d) {
         String aterm = d.render(store.storeDir());
         return store.addText(d.name() + ".drv", aterm.getBytes(StandardCharsets.UTF_8), d.references());
     }

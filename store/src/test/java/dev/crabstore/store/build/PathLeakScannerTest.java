@@ -36,6 +36,29 @@ class PathLeakScannerTest {
                 new PathLeakScanner(PREFIXES).scan(out).stream().map(Object::toString).toList());
     }
 
+    /**
+     * A path some input already holds (a string literal, a doc comment of a dependency) is not the build's doing:
+     * {@code notIn} keeps only the others, also when the text straddles two of its read chunks.
+     */
+    @Test
+    void pathsTheInputsHoldAreNotLeaks() throws IOException {
+        Path out = Files.createDirectories(dir.resolve("out"));
+        Files.writeString(out.resolve("lib.rlib"), "doc: /tmp/foo/bar/baz; built in /build/ws/src; /tmp/far\"");
+        Path src = Files.createDirectories(dir.resolve("src/sub"));
+        Files.writeString(src.resolve("lib.rs"), "/// see /tmp/foo/bar/baz for an example");
+        byte[] big = new byte[(1 << 20) + 5];
+        java.util.Arrays.fill(big, (byte) 'x');
+        byte[] far = "/tmp/far".getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(far, 0, big, (1 << 20) - 3, far.length); // across the first chunk's end
+        Path dep = Files.createDirectories(dir.resolve("dep"));
+        Files.write(dep.resolve("libdep.rmeta"), big);
+        List<PathLeakScanner.Leak> leaks = new PathLeakScanner(PREFIXES).scan(out);
+        assertEquals(3, leaks.size(), leaks.toString());
+        assertEquals(List.of("lib.rlib at byte 32: /build/ws/src;"), PathLeakScanner.notIn(leaks,
+                List.of(dir.resolve("src"), dep)).stream().map(Object::toString).toList());
+        assertEquals(leaks, PathLeakScanner.notIn(leaks, List.of()));
+    }
+
     /** Paths straddling the scanner's read buffer, and random binary data, against a plain search. */
     @Test
     void agreesWithANaiveSearchAcrossBufferBoundaries() throws IOException {

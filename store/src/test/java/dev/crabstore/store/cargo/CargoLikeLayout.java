@@ -75,4 +75,15 @@ final class CargoLikeLayout implements UnitLayout {
     public String buildScriptProgram(int compileUnit) {
         return outDir(compileUnit) + "/" + graph.unit(compileUnit).target().name();
     }
+
+    @Override
+    public String binaryPath(int binUnit) {
+        Unit u = graph.unit(binUnit);
+        return profileDir(u, true) + "/" + u.target().name();
+    }
+
+    @Override
+    public String targetTmpDir() {
+        return targetDir + "/tmp";
+    }
 }

@@ -1,0 +1,142 @@
+package dev.crabstore.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.crabstore.testkit.Corpus;
+import dev.crabstore.testkit.Tools;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** crabstore test on the example workspace (a lib, a proc-macro, a bin with an integration test), real tools. */
+class TestCommandTest {
+    @TempDir
+    Path dir;
+
+    Path ws;
+
+    @BeforeEach
+    void copyWorkspace() throws Exception {
+        Tools.require("bwrap");
+        Tools.require("cargo");
+        ws = dir.resolve("hello-workspace");
+        BuildCommandTest.copyTree(Corpus.repoRoot().resolve("examples/hello-workspace"), ws);
+    }
+
+    Map<String, String> env() {
+        return CliRun.envWithHome(dir.resolve("home"));
+    }
+
+    CliRun test(String... flags) {
+        List<String> args = new java.util.ArrayList<>(List.of("test", "--dir", ws.toString(), "--offline"));
+        args.addAll(List.of(flags));
+        return CliRun.run(new byte[0], env(), args.toArray(String[]::new));
+    }
+
+    /** The harness of each {@code Running} line, with whether its {@code test result:} line says (cached). */
+    static Map<String, Boolean> cachedByHarness(CliRun r) {
+        // stderr has the Running lines, stdout the results, in the same order
+        List<String> harnesses = Pattern.compile("Running (\\S+ ?\\S*) \\(").matcher(r.stderr()).results()
+                .map(m -> m.group(1)).toList();
+        List<Boolean> cached = Pattern.compile("(?m)^test result: .*$").matcher(r.out()).results()
+                .map(m -> m.group().endsWith("(cached)")).toList();
+        assertEquals(harnesses.size(), cached.size(), r.stderr() + r.out());
+        Map<String, Boolean> out = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < harnesses.size(); i++) {
+            out.put(harnesses.get(i) + "#" + i, cached.get(i));
+        }
+        return out;
+    }
+
+    static long count(String text, String what) {
+        return Pattern.compile(Pattern.quote(what)).matcher(text).results().count();
+    }
+
+    @Test
+    void runsEveryHarnessThenShowsTheirReportsCachedAndRerunsOnlyWhatAnEditChanged() throws Exception {
+        CliRun first = test().assertOk();
+        assertTrue(first.stderr().contains("Running unittests src/lib.rs"), first.stderr());
+        assertTrue(first.stderr().contains("Running unittests src/main.rs"), first.stderr());
+        assertTrue(first.stderr().contains("Running tests/cli.rs"), first.stderr());
+        // the integration test runs the bin through env!("CARGO_BIN_EXE_hello"), a store path
+        assertTrue(first.out().contains("test prints_a_greeting ... ok"), first.out());
+        assertTrue(first.out().contains("test tests::greets ... ok"), first.out());
+        assertFalse(first.out().contains("(cached)"), first.out());
+        assertTrue(first.stderr().contains("Summary 4 test harnesses: 4 passed, 0 failed; tests: 2 passed, 0 failed"),
+                first.stderr());
+
+        CliRun replayed = test().assertOk(); // unchanged: the fast path replays the run, every report cached
+        assertEquals(4, count(replayed.out(), "(cached)"), replayed.out());
+        assertTrue(replayed.stderr().contains("4 passed (4 cached)"), replayed.stderr());
+        CliRun planned = test("-j", "1").assertOk(); // another command line: planned again, nothing runs
+        assertEquals(4, count(planned.out(), "(cached)"), planned.out());
+        assertTrue(planned.stderr().contains("4 passed (4 cached)") && planned.stderr().contains("0 built"),
+                planned.stderr());
+        assertTrue(planned.out().contains("test prints_a_greeting ... ok"), "a cached report is shown in full");
+
+        CliRun rerun = test("--rerun").assertOk();
+        assertEquals(0, count(rerun.out(), "(cached)"), rerun.out());
+
+        // The bin changes: its unit tests and the integration test run again, the lib's and the macros' do not.
+        Path main = ws.resolve("hello/src/main.rs");
+        Files.writeString(main, Files.readString(main).replace("built for", "made for"));
+        CliRun edited = test().assertOk();
+        assertEquals(List.of(true, true, false, false), List.copyOf(cachedByHarness(edited).values()),
+                edited.stderr() + edited.out());
+
+        // Test arguments are libtest's and part of the run: a filter is another run.
+        CliRun filtered = test("--", "greets").assertOk();
+        assertTrue(filtered.out().contains("1 filtered out"), filtered.out());
+        assertEquals(0, count(filtered.out(), "(cached)"), filtered.out());
+
+        // build --tests compiles the integration test too (it failed on env!("CARGO_BIN_EXE_hello"))
+        CliRun.run(new byte[0], env(), "build", "--tests", "--dir", ws.toString(), "--offline").assertOk();
+        try (var files = Files.list(ws.resolve("target/debug/deps"))) {
+            assertTrue(files.anyMatch(f -> f.getFileName().toString().startsWith("cli-")), "the harness is linked");
+        }
+    }
+
+    @Test
+    void aFailingTestFailsTheCommandWithLibtestsOutputAndIsNeverCached() throws Exception {
+        Path lib = ws.resolve("greet/src/lib.rs");
+        Files.writeString(lib, Files.readString(lib) + """
+
+                #[cfg(test)]
+                mod failing {
+                    #[test]
+                    fn fails() {
+                        assert_eq!(1 + 1, 3, "arithmetic is broken");
+                    }
+                }
+                """);
+        for (int round = 0; round < 2; round++) {
+            CliRun r = test("--no-fail-fast");
+            assertEquals(ExitCodes.FAILURE, r.exitCode(), r.stderr());
+            assertTrue(r.out().contains("arithmetic is broken"), r.out());
+            Matcher m = Pattern.compile("(?m)^test result: FAILED\\. 1 passed; 1 failed.*$").matcher(r.out());
+            assertTrue(m.find(), r.out());
+            assertFalse(m.group().contains("(cached)"), "a failure is never a cached result: " + m.group());
+            assertTrue(r.stderr().contains("to rerun pass `-p greet --lib`"), r.stderr());
+            assertTrue(r.stderr().contains("1 test harness failed: greet (lib test)"), r.stderr());
+            assertTrue(r.stderr().contains("3 passed"), "--no-fail-fast runs the others: " + r.stderr());
+        }
+    }
+
+    @Test
+    void badInputIsRefusedBeforeAnythingRuns() {
+        CliRun r = CliRun.run(new byte[0], env(), "test", "--dir", dir.resolve("nowhere").toString());
+        assertEquals(ExitCodes.BAD_INPUT, r.exitCode(), r.stderr());
+        assertTrue(r.stderr().contains("no Cargo.toml in"), r.stderr());
+        CliRun plan = CliRun.run(new byte[0], env(), "test", "--dir", ws.toString(), "--build-plan", "x.json");
+        assertEquals(ExitCodes.BAD_INPUT, plan.exitCode(), plan.stderr());
+        assertTrue(plan.stderr().contains("--build-plan is for build"), plan.stderr());
+    }
+}
