@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class BuildProgress implements BuildListener {
     final AtomicInteger built = new AtomicInteger();
     final AtomicInteger fresh = new AtomicInteger();
+    final AtomicInteger elsewhere = new AtomicInteger();
     final AtomicInteger substituted = new AtomicInteger();
     final AtomicLong fetchedBytes = new AtomicLong();
     private final Set<String> compiling = ConcurrentHashMap.newKeySet();
@@ -30,6 +31,16 @@ final class BuildProgress implements BuildListener {
     @Override
     public void fresh(StorePath p, Derivation d) {
         fresh.incrementAndGet();
+        bar.finished(p.name());
+    }
+
+    @Override
+    public void builtElsewhere(StorePath p, Derivation d) {
+        elsewhere.incrementAndGet();
+        if (verbose) {
+            bar.println("      Waited for " + d.env().getOrDefault("crabstorePackage", d.name()) + " ("
+                    + p.baseName() + "): built by another process");
+        }
         bar.finished(p.name());
     }
 
@@ -91,15 +102,19 @@ final class BuildProgress implements BuildListener {
         bar.finished(p.name());
     }
 
-    /** {@code 3 built, 1 substituted (12.0 KiB fetched), 40 fresh}. */
+    /**
+     * {@code 3 built, 1 substituted (12.0 KiB fetched), 2 built elsewhere, 40 fresh} (substituted and built elsewhere
+     * only when there are any).
+     */
     String counts() {
-        return String.format(Locale.ROOT, "%d built, %s%d fresh", built.get(), substituted.get() == 0 ? ""
+        return String.format(Locale.ROOT, "%d built, %s%s%d fresh", built.get(), substituted.get() == 0 ? ""
                 : String.format(Locale.ROOT, "%d substituted (%s fetched), ", substituted.get(),
-                        BuildCommand.humanBytes(fetchedBytes.get())), fresh.get());
+                        BuildCommand.humanBytes(fetchedBytes.get())),
+                elsewhere.get() == 0 ? "" : elsewhere.get() + " built elsewhere, ", fresh.get());
     }
 
     /** Every unit the build needed. */
     int total() {
-        return built.get() + substituted.get() + fresh.get();
+        return built.get() + substituted.get() + elsewhere.get() + fresh.get();
     }
 }

@@ -8,6 +8,14 @@ public interface BuildListener {
     /** The derivation's outputs were already valid. */
     default void fresh(StorePath drvPath, Derivation drv) {}
 
+    /**
+     * The derivation's outputs were not valid when this realisation began, but another process made them valid
+     * meanwhile (this one waited for its lock, or found them done): nothing was built here.
+     */
+    default void builtElsewhere(StorePath drvPath, Derivation drv) {
+        fresh(drvPath, drv);
+    }
+
     default void started(StorePath drvPath, Derivation drv) {}
 
     /** Built; {@code log} is what the builder printed. */
@@ -39,6 +47,12 @@ public interface BuildListener {
             public void fresh(StorePath drvPath, Derivation drv) {
                 a.fresh(drvPath, drv);
                 b.fresh(drvPath, drv);
+            }
+
+            @Override
+            public void builtElsewhere(StorePath drvPath, Derivation drv) {
+                a.builtElsewhere(drvPath, drv);
+                b.builtElsewhere(drvPath, drv);
             }
 
             @Override

@@ -60,6 +60,8 @@ public final class Realiser {
     private final BuildListener listener;
     private final Duration timeout;
     private final Map<StorePath, Derivation> loaded = new ConcurrentHashMap<>();
+    /** Derivations whose outputs were all valid when a realisation ordered them: fresh, not built elsewhere. */
+    private final Set<StorePath> validWhenOrdered = ConcurrentHashMap.newKeySet();
     private Substituters substituters;
     private PathLeakScanner leakScanner;
     private Map<String, String> provenanceDetails = Map.of();
@@ -124,7 +126,9 @@ public final class Realiser {
                     t.setDaemon(true);
                     return t;
                 });
-        pool.prestartAllCoreThreads();
+        // No worker runs before every build that is ready at the start is queued, so the first picked is the one
+        // most builds wait for, not the first submitted (a worker idle at submission would take it at once).
+        java.util.concurrent.atomic.AtomicBoolean started = new java.util.concurrent.atomic.AtomicBoolean();
         java.util.concurrent.atomic.AtomicLong submitted = new java.util.concurrent.atomic.AtomicLong();
         Map<StorePath, CompletableFuture<Outcome>> futures = new LinkedHashMap<>();
         java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
@@ -320,7 +324,11 @@ public final class Realiser {
             throw new CrabstoreException("derivation cycle through " + p);
         }
         // A derivation whose outputs are all valid needs none of its inputs: its subgraph is not even read.
-        if (!allOutputsValid(load(p)) && !substitutable.contains(p)) {
+        boolean valid = allOutputsValid(load(p));
+        if (valid) {
+            validWhenOrdered.add(p);
+        }
+        if (!valid && !substitutable.contains(p)) {
             expanded.add(p);
             for (StorePath in : load(p).inputDrvs().keySet()) {
                 visit(in, done, visiting, order, substitutable, expanded);
@@ -343,7 +351,11 @@ public final class Realiser {
                     + " has outputs without a known path (floating content-addressed outputs are not supported)");
         }
         if (outputs.values().stream().allMatch(store::protect)) {
-            listener.fresh(drvPath, drv);
+            if (validWhenOrdered.contains(drvPath) || outputs.values().stream().anyMatch(store::registeredHere)) {
+                listener.fresh(drvPath, drv); // valid from the start, or fetched here with another path's closure
+            } else {
+                listener.builtElsewhere(drvPath, drv);
+            }
             return new Outcome(drvPath, outputs, Optional.empty());
         }
         if (substitute) {
@@ -370,7 +382,11 @@ public final class Realiser {
             }
             // Another process may have built it while we waited.
             if (outputs.values().stream().allMatch(store::protect)) {
-                listener.fresh(drvPath, drv);
+                if (outputs.values().stream().anyMatch(store::registeredHere)) {
+                    listener.fresh(drvPath, drv);
+                } else {
+                    listener.builtElsewhere(drvPath, drv);
+                }
                 return new Outcome(drvPath, outputs, Optional.empty());
             }
             listener.started(drvPath, drv);

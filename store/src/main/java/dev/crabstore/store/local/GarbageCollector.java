@@ -41,6 +41,7 @@ public final class GarbageCollector {
     public static Result collect(LocalStore store, GcRoots roots, boolean dryRun, long maxFreed,
             long olderThanSeconds, Clock clock) {
         try (GcLock.Held l = store.gcLock().exclusive()) {
+            StoreRecovery.Result recovered = dryRun ? new StoreRecovery.Result(0, 0, 0) : StoreRecovery.recover(store);
             Set<StorePath> live = new HashSet<>();
             Deque<StorePath> todo = new ArrayDeque<>(roots.roots().values());
             todo.addAll(TempRoots.readAll(store.home()));
@@ -69,7 +70,9 @@ public final class GarbageCollector {
                 }
                 freed += deleteWithReferrers(store, p, deadSet, done, deleted, dryRun, now, olderThanSeconds);
             }
-            int leftovers = dryRun ? 0 : deleteLeftovers(store);
+            StoreRecovery.Result atOpen = store.recoveredAtOpen();
+            int leftovers = dryRun ? 0 : deleteLeftovers(store) + recovered.debrisDeleted()
+                    + recovered.scratchDirsDeleted() + atOpen.debrisDeleted() + atOpen.scratchDirsDeleted();
             long[] links = dryRun ? new long[2] : deleteUnusedLinks(store);
             return new Result(deleted, freed, leftovers, (int) links[0], links[1]);
         }
@@ -95,8 +98,7 @@ public final class GarbageCollector {
             return freed;
         }
         if (!dryRun) {
-            store.database().invalidate(p);
-            dev.crabstore.store.local.Canonicaliser.deleteTree(store.realPath(p));
+            store.deleteValidPath(p);
         }
         deleted.add(p);
         return freed + info.get().narSize();

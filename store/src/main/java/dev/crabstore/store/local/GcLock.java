@@ -37,7 +37,7 @@ public final class GcLock {
         try {
             synchronized (this) {
                 if (sharedHolders++ == 0) {
-                    sharedLock = channel().lock(0, Long.MAX_VALUE, true);
+                    sharedLock = FileLocks.lock(channel(), true);
                 }
             }
         } catch (IOException | RuntimeException e) {
@@ -67,7 +67,7 @@ public final class GcLock {
     public Held exclusive() {
         local.writeLock().lock();
         try {
-            FileLock l = channel().lock(0, Long.MAX_VALUE, false);
+            FileLock l = FileLocks.lock(channel(), false);
             return () -> {
                 try {
                     l.release();
@@ -90,5 +90,17 @@ public final class GcLock {
                     StandardOpenOption.WRITE);
         }
         return channel;
+    }
+
+    /** Closes the lock file (releasing nothing another holder of this object still holds: call when done). */
+    public synchronized void close() {
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                throw new StoreIOException("cannot close " + file, e);
+            }
+            channel = null;
+        }
     }
 }

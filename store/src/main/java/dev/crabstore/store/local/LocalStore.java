@@ -39,6 +39,9 @@ public final class LocalStore implements AutoCloseable {
     private final Clock clock;
     private final GcLock gcLock;
     private TempRoots tempRoots;
+    private Path scratchRoot;
+    private final Set<StorePath> registeredHere = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private StoreRecovery.Result recoveredAtOpen = new StoreRecovery.Result(0, 0, 0);
     private boolean closed;
 
     private LocalStore(StoreHome home, StoreDatabase db, Clock clock) {
@@ -80,6 +83,7 @@ public final class LocalStore implements AutoCloseable {
         }
     }
 
+    /** Opens the store, first cleaning up after processes that died using it ({@link StoreRecovery}). */
     public static LocalStore open(StoreHome home, Clock clock) {
         try {
             Files.createDirectories(home.realStoreDir());
@@ -87,7 +91,19 @@ public final class LocalStore implements AutoCloseable {
         } catch (IOException e) {
             throw new StoreIOException("cannot create the store at " + home.root(), e);
         }
-        return new LocalStore(home, StoreDatabase.open(home.databaseFile()), clock);
+        LocalStore store = new LocalStore(home, StoreDatabase.open(home.databaseFile()), clock);
+        store.recoveredAtOpen = StoreRecovery.recover(store);
+        return store;
+    }
+
+    /** Whether this store object made {@code p} valid (built, fetched or added it), as opposed to another process. */
+    public boolean registeredHere(StorePath p) {
+        return registeredHere.contains(p);
+    }
+
+    /** What opening the store cleaned up after dead processes. */
+    public StoreRecovery.Result recoveredAtOpen() {
+        return recoveredAtOpen;
     }
 
     public StoreHome home() {
@@ -162,12 +178,30 @@ public final class LocalStore implements AutoCloseable {
         return locks;
     }
 
-    /** A fresh directory under the store's temp dir, on the same file system as the store. */
+    /**
+     * This process's own directory under the store's temp dir, {@code var/tmp/<token>/} (the token of its temporary
+     * roots file): deleted when the store is closed, or by {@link StoreRecovery} once the process is dead, never while
+     * it lives.
+     */
+    public synchronized Path scratchRoot() {
+        if (scratchRoot == null) {
+            Path d = home.tempDir().resolve(tempRoots().token());
+            try {
+                Files.createDirectories(d);
+            } catch (IOException e) {
+                throw new StoreIOException("cannot create a temp dir in " + home.tempDir(), e);
+            }
+            scratchRoot = d;
+        }
+        return scratchRoot;
+    }
+
+    /** A fresh directory in {@link #scratchRoot()}, on the same file system as the store. */
     public Path newTempDir(String label) {
         try {
-            return Files.createTempDirectory(home.tempDir(), StorePath.sanitizeName(label) + "-");
+            return Files.createTempDirectory(scratchRoot(), StorePath.sanitizeName(label) + "-");
         } catch (IOException e) {
-            throw new StoreIOException("cannot create a temp dir in " + home.tempDir(), e);
+            throw new StoreIOException("cannot create a temp dir in " + scratchRoot(), e);
         }
     }
 
@@ -201,8 +235,7 @@ public final class LocalStore implements AutoCloseable {
             if (db.isValid(path)) {
                 return path;
             }
-            Path file = home.tempDir().resolve("text-" + path.hashPart() + "-" + ProcessHandle.current().pid() + "-"
-                    + Thread.currentThread().getId());
+            Path file = scratchRoot().resolve("text-" + path.hashPart() + "-" + Thread.currentThread().getId());
             try {
                 Files.write(file, contents);
                 Canonicaliser.canonicalise(file);
@@ -332,6 +365,7 @@ public final class LocalStore implements AutoCloseable {
             }
             PathInfo registered = info.withRegistrationTime(clock.instant().getEpochSecond());
             db.register(registered);
+            registeredHere.add(info.path());
             return registered;
         }
     }
@@ -361,8 +395,7 @@ public final class LocalStore implements AutoCloseable {
             Path aside = null;
             try {
                 if (Files.exists(real, LinkOption.NOFOLLOW_LINKS)) {
-                    aside = home.tempDir().resolve("repair-old-" + p.hashPart() + "-" + ProcessHandle.current().pid()
-                            + "-" + System.nanoTime());
+                    aside = scratchRoot().resolve("repair-old-" + p.hashPart() + "-" + System.nanoTime());
                     if (Files.isDirectory(real, LinkOption.NOFOLLOW_LINKS)) {
                         // Moving a directory to another parent rewrites its "..": it must be writable.
                         real.toFile().setWritable(true, true);
@@ -386,6 +419,17 @@ public final class LocalStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Invalidates {@code p} and deletes its tree, for the garbage collector (which holds the exclusive GC lock, and
+     * has checked that no valid path refers to it). {@code p} is first named in this process's temporary roots file,
+     * so that if the process dies between the two steps, {@link StoreRecovery} deletes the rest of the tree.
+     */
+    void deleteValidPath(StorePath p) {
+        tempRoots().add(p);
+        db.invalidate(p);
+        Canonicaliser.deleteTree(realPath(p));
+    }
+
     /** Streams the NAR of a valid path. */
     public void dumpPath(StorePath p, OutputStream out) {
         if (!db.isValid(p)) {
@@ -400,9 +444,16 @@ public final class LocalStore implements AutoCloseable {
             return;
         }
         closed = true;
-        if (tempRoots != null) {
-            tempRoots.close();
+        try {
+            if (scratchRoot != null) {
+                Canonicaliser.deleteTree(scratchRoot);
+            }
+        } finally {
+            if (tempRoots != null) {
+                tempRoots.close();
+            }
+            gcLock.close();
+            db.close();
         }
-        db.close();
     }
 }

@@ -18,22 +18,30 @@ import java.util.concurrent.Semaphore;
  */
 public final class PathLocks {
     private final Path dir;
-    private final ConcurrentHashMap<String, Semaphore> inProcess = new ConcurrentHashMap<>();
+    /**
+     * The holders in this JVM, by lock file, shared by every store opened on it: the JVM cannot hold two POSIX locks
+     * on one file, and closing a second channel on a locked file would drop the lock of the first.
+     */
+    private static final ConcurrentHashMap<Path, Semaphore> IN_PROCESS = new ConcurrentHashMap<>();
 
     public PathLocks(Path dir) {
         this.dir = dir;
     }
 
+    private Path file(StorePath path) {
+        return dir.resolve(path.hashPart() + ".lock").toAbsolutePath().normalize();
+    }
+
     /** Blocks until this process holds the lock of {@code path}. */
     public PathLock lock(StorePath path) {
-        Semaphore local = inProcess.computeIfAbsent(path.hashPart(), k -> new Semaphore(1));
+        Semaphore local = IN_PROCESS.computeIfAbsent(file(path), k -> new Semaphore(1));
         local.acquireUninterruptibly();
         try {
             Files.createDirectories(dir);
-            FileChannel ch = FileChannel.open(dir.resolve(path.hashPart() + ".lock"), StandardOpenOption.CREATE,
+            FileChannel ch = FileChannel.open(file(path), StandardOpenOption.CREATE,
                     StandardOpenOption.WRITE);
             try {
-                FileLock fl = ch.lock();
+                FileLock fl = FileLocks.lock(ch, false);
                 return new PathLock(local, ch, fl);
             } catch (IOException | RuntimeException e) {
                 ch.close();
@@ -50,13 +58,13 @@ public final class PathLocks {
 
     /** The lock of {@code path} if nobody holds it now, in this process or another; empty otherwise. */
     public java.util.Optional<PathLock> tryLock(StorePath path) {
-        Semaphore local = inProcess.computeIfAbsent(path.hashPart(), k -> new Semaphore(1));
+        Semaphore local = IN_PROCESS.computeIfAbsent(file(path), k -> new Semaphore(1));
         if (!local.tryAcquire()) {
             return java.util.Optional.empty();
         }
         try {
             Files.createDirectories(dir);
-            FileChannel ch = FileChannel.open(dir.resolve(path.hashPart() + ".lock"), StandardOpenOption.CREATE,
+            FileChannel ch = FileChannel.open(file(path), StandardOpenOption.CREATE,
                     StandardOpenOption.WRITE);
             FileLock fl = ch.tryLock();
             if (fl == null) {

@@ -52,7 +52,7 @@ public final class StoreVerifier {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(store.home().realStoreDir())) {
             for (Path e : ds) {
                 String name = e.getFileName().toString();
-                if (!name.startsWith(".") && !registered.contains(name)) {
+                if (!name.startsWith(".") && !registered.contains(name) && !beingAdded(store, name)) {
                     problems.add(new Problem("unregistered", e.toString(), "on disk but not in the database; "
                             + "`store verify --repair` or `crabstore gc` deletes it"));
                 }
@@ -61,5 +61,24 @@ public final class StoreVerifier {
             throw new StoreIOException("cannot list " + store.home().realStoreDir(), e);
         }
         return problems;
+    }
+
+    /**
+     * Whether the entry is a path some process is putting into the store right now (it holds the path's lock and
+     * registers the path once the tree is in place), or has just registered.
+     */
+    private static boolean beingAdded(LocalStore store, String name) {
+        StorePath p;
+        try {
+            p = StorePath.parseBaseName(name);
+        } catch (RuntimeException e) {
+            return false;
+        }
+        java.util.Optional<PathLocks.PathLock> lock = store.locks().tryLock(p);
+        if (lock.isEmpty()) {
+            return true;
+        }
+        lock.get().close();
+        return store.isValid(p);
     }
 }

@@ -16,9 +16,14 @@ import java.util.Set;
 /**
  * Paths a running process uses or has just made, which the garbage collector must keep although no root reaches
  * them yet. Each process appends to its own file in {@code var/temproots/} and holds a lock on it while it lives;
- * the collector reads the files of live processes and deletes those of dead ones.
+ * the collector reads the files of live processes. The file also names every path the process may be putting into
+ * the store or deleting from it, so after a crash {@link StoreRecovery} knows where to look for debris; the file's
+ * name (its token) also names the process's scratch directory {@code var/tmp/<token>/}.
  */
 public final class TempRoots implements AutoCloseable {
+    /** Tokens of the files open in this JVM: probing their locks would drop them (POSIX locks are per process). */
+    private static final Set<String> OPEN_HERE = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private final Path file;
     private final FileChannel channel;
     private final FileLock lock;
@@ -28,6 +33,17 @@ public final class TempRoots implements AutoCloseable {
         this.file = file;
         this.channel = channel;
         this.lock = lock;
+        OPEN_HERE.add(token());
+    }
+
+    /** The name of this process's file, unique among live and dead processes of the store. */
+    public String token() {
+        return file.getFileName().toString();
+    }
+
+    /** Whether {@code token} is that of a file open in this JVM (so a live one). */
+    static boolean openHere(String token) {
+        return OPEN_HERE.contains(token);
     }
 
     static Path dir(StoreHome home) {
@@ -79,7 +95,10 @@ public final class TempRoots implements AutoCloseable {
         }
     }
 
-    /** The temporary roots of every live process; files of dead processes are deleted. */
+    /**
+     * The temporary roots of every live process. Files of dead processes are left to {@link StoreRecovery}, which
+     * needs them to find their debris.
+     */
     static Set<StorePath> readAll(StoreHome home) {
         Set<StorePath> out = new HashSet<>();
         Path d = dir(home);
@@ -88,24 +107,26 @@ public final class TempRoots implements AutoCloseable {
         }
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(d)) {
             for (Path f : ds) {
-                if (f.getFileName().toString().startsWith(".")) {
+                String name = f.getFileName().toString();
+                if (name.startsWith(".")) {
                     continue;
                 }
-                try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-                    FileLock probe = ch.tryLock();
-                    if (probe != null) {
-                        // Nobody holds it: its process is gone.
-                        probe.release();
-                        Files.deleteIfExists(f);
-                        continue;
+                if (!openHere(name)) {
+                    try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                        FileLock probe = ch.tryLock();
+                        if (probe != null) {
+                            // Nobody holds it: its process is gone.
+                            probe.release();
+                            continue;
+                        }
+                    } catch (java.nio.file.NoSuchFileException e) {
+                        continue; // its process just finished
                     }
-                } catch (java.nio.channels.OverlappingFileLockException e) {
-                    // Held by this very process: live.
                 }
-                for (String line : Files.readAllLines(f, StandardCharsets.US_ASCII)) {
-                    if (!line.isBlank()) {
-                        out.add(StorePath.parseBaseName(line.strip()));
-                    }
+                try {
+                    out.addAll(paths(f));
+                } catch (java.nio.file.NoSuchFileException e) {
+                    // finished meanwhile
                 }
             }
         } catch (IOException e) {
@@ -114,12 +135,27 @@ public final class TempRoots implements AutoCloseable {
         return out;
     }
 
+    /** The paths listed in a temporary roots file (a last line cut short by a crash is ignored). */
+    static Set<StorePath> paths(Path f) throws IOException {
+        Set<StorePath> out = new HashSet<>();
+        String text = Files.readString(f, StandardCharsets.US_ASCII);
+        int end = text.lastIndexOf('\n');
+        for (String line : text.substring(0, end + 1).split("\n")) {
+            if (!line.isBlank()) {
+                out.add(StorePath.parseBaseName(line.strip()));
+            }
+        }
+        return out;
+    }
+
     @Override
     public synchronized void close() {
         try {
+            OPEN_HERE.remove(token());
+            // Deleted while locked, so that nobody takes it for the file of a dead process.
+            Files.deleteIfExists(file);
             lock.release();
             channel.close();
-            Files.deleteIfExists(file);
         } catch (IOException e) {
             throw new StoreIOException("cannot remove " + file, e);
         }

@@ -287,7 +287,7 @@ class RealiserSubstitutionTest {
             assertTrue(why.contains(broken.url()), why);
             assertTrue(events.contains("built app"), events.toString());
             assertFalse(events.stream().anyMatch(e -> e.startsWith("failed")), events.toString());
-            try (Stream<Path> tmp = Files.list(c.home().tempDir())) {
+            try (Stream<Path> tmp = Files.list(c.scratchRoot())) {
                 assertEquals(0, tmp.count(), "what was unpacked is cleaned up");
             }
         }

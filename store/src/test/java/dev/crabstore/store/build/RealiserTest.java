@@ -198,6 +198,56 @@ class RealiserTest {
         assertEquals(List.of("fresh done", "built shared", "built todo"), events);
     }
 
+    /**
+     * Two realisers on one store (as two processes would be) given the same derivation at once: one builds it, the
+     * other waits for its lock and reports it built elsewhere, not fresh and not built.
+     */
+    @Test
+    void aDerivationAnotherStoreUserIsBuildingIsWaitedForAndBuiltElsewhere() throws Exception {
+        StorePath slow = add(base("slow", "/bin/sh").args("-c", "/bin/sleep 2; /bin/mkdir $out")
+                .buildInputAddressed(new DerivationHasher(SD, drvs::get)));
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+        List<String> other = Collections.synchronizedList(new ArrayList<>());
+        try (LocalStore second = LocalStore.open(store.home(), Clock.systemUTC())) {
+            java.util.concurrent.CompletableFuture<Map<StorePath, Realiser.Outcome>> first = java.util.concurrent
+                    .CompletableFuture.supplyAsync(() -> new Realiser(store, BwrapSandbox.find(System.getenv())
+                            .orElseThrow(), List.of(), List.of(), 1, false, Duration.ofSeconds(60),
+                            new BuildListener() {
+                                @Override
+                                public void started(StorePath p, Derivation d) {
+                                    started.countDown();
+                                }
+
+                                @Override
+                                public void built(StorePath p, Derivation d, String log, long ms) {
+                                    events.add("built " + d.name());
+                                }
+                            }).realise(List.of(slow)));
+            assertTrue(started.await(60, java.util.concurrent.TimeUnit.SECONDS));
+            Map<StorePath, Realiser.Outcome> r = new Realiser(second, BwrapSandbox.find(System.getenv())
+                    .orElseThrow(), List.of(), List.of(), 1, false, Duration.ofSeconds(60), new BuildListener() {
+                        @Override
+                        public void fresh(StorePath p, Derivation d) {
+                            other.add("fresh " + d.name());
+                        }
+
+                        @Override
+                        public void builtElsewhere(StorePath p, Derivation d) {
+                            other.add("built elsewhere " + d.name());
+                        }
+
+                        @Override
+                        public void started(StorePath p, Derivation d) {
+                            other.add("started " + d.name());
+                        }
+                    }).realise(List.of(slow));
+            assertTrue(r.get(slow).succeeded());
+            assertTrue(first.get().get(slow).succeeded());
+        }
+        assertEquals(List.of("built slow"), events);
+        assertEquals(List.of("built elsewhere slow"), other);
+    }
+
     @Test
     void aWrongHashFailsAndRegistersNothing() throws Exception {
         Path crate = Files.writeString(dir.resolve("x-1.0.0.crate"), "not what the lockfile says");
@@ -206,7 +256,7 @@ class RealiserTest {
         assertFalse(r.get(fetch).succeeded());
         assertTrue(r.get(fetch).error().orElseThrow().contains("hash mismatch"), r.get(fetch).error().orElseThrow());
         assertFalse(store.isValid(drvs.get(fetch).outputPaths().get("out")));
-        try (var s = Files.list(store.home().tempDir())) {
+        try (var s = Files.list(store.scratchRoot())) {
             assertEquals(0, s.count(), "scratch dirs are cleaned up");
         }
     }

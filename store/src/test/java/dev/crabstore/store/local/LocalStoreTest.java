@@ -82,7 +82,7 @@ class LocalStoreTest {
             assertEquals(store.query(p).orElseThrow().narHash(),
                     dev.crabstore.store.nar.NarDumper.digest(real).narHash());
             // Nothing is left aside in the temp dir but the two scratch dirs made here.
-            try (var s = Files.list(store.home().tempDir())) {
+            try (var s = Files.list(store.scratchRoot())) {
                 assertTrue(s.allMatch(f -> f.getFileName().toString().matches("(bad|good)-.*")));
             }
         }

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class PathLocksTest {
     static final StorePath A = StorePath.parseBaseName("26qlyjafkhg4qjf7m7kl6xsk8dkbyxxc-a");
+    static final StorePath B = StorePath.parseBaseName("3qlyjafkhg4qjf7m7kl6xsk8dkbyxxc2-b");
 
     @TempDir
     Path dir;
@@ -55,5 +56,50 @@ class PathLocksTest {
         Process p = new ProcessBuilder("python3", "-c", "import fcntl,sys\nf=open(sys.argv[1],'w')\n"
                 + "fcntl.lockf(f, fcntl.LOCK_EX|fcntl.LOCK_NB); print('got')", lockFile.toString()).start();
         assertEquals("got", new String(p.getInputStream().readAllBytes()).strip());
+    }
+
+    /**
+     * Linux checks POSIX locks for deadlocks per process, not per thread: when another process holding B waits for A,
+     * which one thread here holds, a second thread here asking for B gets EDEADLK ("Resource deadlock avoided"),
+     * though the first thread will let A go. Several builds of one graph, each with several jobs, run into this; the
+     * lock used to fail ("cannot lock ...") and the build with it. Now it waits.
+     */
+    @Test
+    void anotherProcessWaitingForALockOfOurOtherThreadIsNoDeadlock() throws Exception {
+        PathLocks locks = new PathLocks(dir);
+        PathLocks.PathLock heldA = locks.lock(A);
+        // The other process takes B, then waits for A.
+        Process p = new ProcessBuilder("python3", "-c", "import fcntl,sys\nb=open(sys.argv[2],'w')\n"
+                + "fcntl.lockf(b, fcntl.LOCK_EX); print('holding b', flush=True)\na=open(sys.argv[1],'w')\n"
+                + "fcntl.lockf(a, fcntl.LOCK_EX); print('got a', flush=True)",
+                dir.resolve(A.hashPart() + ".lock").toString(), dir.resolve(B.hashPart() + ".lock").toString())
+                .redirectErrorStream(true).start();
+        try {
+            java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()));
+            assertEquals("holding b", out.readLine());
+            awaitBlockedLock(p.pid());
+            java.util.concurrent.CompletableFuture<PathLocks.PathLock> b = java.util.concurrent.CompletableFuture
+                    .supplyAsync(() -> locks.lock(B));
+            Thread.sleep(300); // b's first attempt sees the cycle (before: it failed here)
+            heldA.close();
+            assertEquals("got a", out.readLine());
+            b.get(30, java.util.concurrent.TimeUnit.SECONDS).close();
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    /** Waits until {@code /proc/locks} shows process {@code pid} blocked on a lock. */
+    static void awaitBlockedLock(long pid) throws Exception {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        java.util.regex.Pattern blocked = java.util.regex.Pattern.compile("->\\s+POSIX\\s+\\S+\\s+\\S+\\s+" + pid + "\\s");
+        while (System.nanoTime() < deadline) {
+            if (blocked.matcher(java.nio.file.Files.readString(Path.of("/proc/locks"))).find()) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("process " + pid + " never blocked on its lock:\n"
+                + java.nio.file.Files.readString(Path.of("/proc/locks")));
     }
 }
