@@ -86,6 +86,10 @@ public final class DiffCommand implements Runnable {
         return drv;
     }
 
+    /**
+     * The root causes grouped by what they say: the same change on several derivations (every unit of a package reads
+     * its source; RUSTFLAGS reach every unit) is one line, with the derivations it is on and the way to the nearest.
+     */
     static void print(PrintStream out, StoreDir sd, StorePath a, StorePath b, List<RootCause> causes) {
         if (a.equals(b)) {
             out.println("the derivations are the same: " + sd.print(a));
@@ -93,21 +97,32 @@ public final class DiffCommand implements Runnable {
         }
         out.println("- " + sd.print(a));
         out.println("+ " + sd.print(b));
-        out.println(causes.size() == 1 ? "1 root cause:" : causes.size() + " root causes:");
+        java.util.Map<String, List<RootCause>> byCause = new java.util.LinkedHashMap<>();
+        java.util.Map<String, Difference> first = new java.util.HashMap<>();
         for (RootCause c : causes) {
-            String name = c.via().get(c.via().size() - 1);
             for (Difference d : c.differences()) {
-                out.println("• " + name + ": " + d.description());
-                d.details().forEach(l -> out.println("      " + l));
-            }
-            if (c.via().size() > 1) {
-                out.println("    via " + String.join(" → ", c.via()));
-            }
-            if (!c.a().equals(c.b())) {
-                out.println("    - " + sd.print(c.a()));
-                out.println("    + " + sd.print(c.b()));
+                byCause.computeIfAbsent(d.description(), k -> new java.util.ArrayList<>()).add(c);
+                first.putIfAbsent(d.description(), d);
             }
         }
+        out.println(byCause.size() == 1 ? "1 root cause:" : byCause.size() + " root causes:");
+        byCause.forEach((description, in) -> {
+            out.println("• " + description);
+            first.get(description).details().forEach(l -> out.println("      " + l));
+            List<String> names = in.stream().map(c -> c.via().get(c.via().size() - 1)).sorted().toList();
+            int shown = Math.min(names.size(), 8);
+            out.println("    in " + (names.size() == 1 ? "" : names.size() + " derivations: ")
+                    + String.join(", ", names.subList(0, shown)) + (shown < names.size() ? ", …" : ""));
+            RootCause nearest = in.stream().min(java.util.Comparator.comparingInt((RootCause c) -> c.via().size())
+                    .thenComparing(c -> c.via().get(c.via().size() - 1))).orElseThrow();
+            if (nearest.via().size() > 1) {
+                out.println("    via " + String.join(" → ", nearest.via()));
+            }
+            if (in.size() == 1) {
+                out.println("    - " + sd.print(nearest.a()));
+                out.println("    + " + sd.print(nearest.b()));
+            }
+        });
     }
 
     static String toJson(StoreDir sd, StorePath a, StorePath b, List<RootCause> causes) {

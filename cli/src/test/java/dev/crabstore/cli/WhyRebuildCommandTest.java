@@ -70,9 +70,9 @@ class WhyRebuildCommandTest {
         assertTrue(why(env).out().contains("src/lib.rs of greet changed (invalidates " + greet + " units)\n"));
         String newHello = UnitPlan.of(env, ws, "--offline").drvPath(u -> u.get("package").asString().equals("hello"));
         CliRun diff = CliRun.run(new byte[0], env, "diff", oldHello.toString(), newHello).assertOk();
-        assertTrue(diff.out().contains("• greet-0.2.0: src/lib.rs of greet changed\n      modified: src/lib.rs\n"),
-                diff.out());
-        assertTrue(diff.out().contains("via hello-1.0.0-bin-hello → greet-0.2.0\n"), diff.out());
+        assertTrue(diff.out().contains("1 root cause:\n• src/lib.rs of greet changed\n      modified: src/lib.rs\n"
+                + "    in 3 derivations: greet-0.2.0, greet-0.2.0-build-script, greet-0.2.0-build-script-run\n"
+                + "    via hello-1.0.0-bin-hello → greet-0.2.0\n"), diff.out());
         JsonNode dj = JsonMapper.builder().build().readTree(CliRun.run(new byte[0], env, "diff", "--json",
                 oldHello.toString(), newHello).assertOk().out());
         for (JsonNode c : dj.get("rootCauses")) {

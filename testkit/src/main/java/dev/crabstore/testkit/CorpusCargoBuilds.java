@@ -97,13 +97,23 @@ public final class CorpusCargoBuilds {
         }
     }
 
-    /** Runs a command the way these builds run cargo: the JVM's env minus what would redirect cargo, plus env. */
+    /**
+     * What cargo inherits from the JVM. A cached build is reused by later JVMs, whose environment differs (Maven
+     * puts its command line in MAVEN_CMD_LINE_ARGS, for one): the recorded rustc env must not depend on it.
+     */
+    private static final List<String> INHERITED = List.of("PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL",
+            "TMPDIR", "RUSTUP_HOME", "RUSTUP_TOOLCHAIN", "SSL_CERT_DIR", "SSL_CERT_FILE");
+
+    /** Runs a command the way these builds run cargo: a few variables of the JVM's env (INHERITED), plus env. */
     public static String run(Path cwd, Map<String, String> env, List<String> cmd)
             throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true);
-        for (String k : List.of("CARGO_TARGET_DIR", "CARGO_BUILD_TARGET_DIR", "RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS",
-                "RUSTC_WRAPPER", "CARGO_BUILD_RUSTC_WRAPPER", "CARGO_TERM_COLOR")) {
-            pb.environment().remove(k);
+        pb.environment().clear();
+        for (String k : INHERITED) {
+            String v = System.getenv(k);
+            if (v != null) {
+                pb.environment().put(k, v);
+            }
         }
         pb.environment().putAll(env);
         Process p = pb.start();
@@ -124,6 +134,9 @@ public final class CorpusCargoBuilds {
         StringBuilder s = new StringBuilder(workspace).append('\0').append(String.join("\u0001", flags)).append('\0')
                 .append(new TreeMap<>(extraEnv)).append('\0').append(configToml).append('\0')
                 .append(WRAPPER).append('\0');
+        for (String k : INHERITED) {
+            s.append(k).append('=').append(System.getenv(k)).append('\0');
+        }
         Path cwd = Path.of("").toAbsolutePath();
         s.append(run(cwd, Map.of(), List.of("cargo", "-V"))).append(run(cwd, Map.of(), List.of("rustc", "-vV")));
         try {

@@ -175,6 +175,21 @@ public final class DerivationDiff {
                     + db.system()));
         }
         outputs(own, pkg, da, db);
+        // Dependencies named on the command line: an optional one comes and goes with a feature or a manifest edit.
+        Set<String> externA = new TreeSet<>(takeFlagged(argsA, "--extern", ""));
+        Set<String> externB = new TreeSet<>(takeFlagged(argsB, "--extern", ""));
+        List<String> depDirsA = takeFlagged(argsA, "-L", "dependency=");
+        List<String> depDirsB = takeFlagged(argsB, "-L", "dependency=");
+        boolean ownBeforeDependencies = !own.isEmpty() || !argsA.equals(argsB);
+        if (!ownBeforeDependencies && !externA.equals(externB)) {
+            externB.stream().filter(x -> !externA.contains(x)).forEach(x -> own.add(new Difference(Kind.INPUT_ADDED,
+                    "dependency " + externName(x) + " added to " + pkg, List.of("+ --extern " + x))));
+            externA.stream().filter(x -> !externB.contains(x)).forEach(x -> own.add(new Difference(
+                    Kind.INPUT_REMOVED, "dependency " + externName(x) + " removed from " + pkg,
+                    List.of("- --extern " + x))));
+        } else if (!ownBeforeDependencies && !new TreeSet<>(depDirsA).equals(new TreeSet<>(depDirsB))) {
+            own.add(new Difference(Kind.ARGS, "arguments of " + pkg + " changed", TokenDiff.lines(depDirsA, depDirsB)));
+        }
         if (!argsA.equals(argsB)) {
             own.add(new Difference(Kind.ARGS, "arguments of " + pkg + " changed", TokenDiff.lines(argsA, argsB)));
         }
@@ -210,6 +225,25 @@ public final class DerivationDiff {
             own.add(new Difference(Kind.OTHER, "derivation of " + pkg + " differs only in the names of its inputs"));
         }
         return new Analysis(List.copyOf(own), List.copyOf(differing));
+    }
+
+    /** Removes every {@code flag value} whose value starts with {@code prefix}; returns the values. */
+    private static List<String> takeFlagged(List<String> args, String flag, String prefix) {
+        List<String> values = new ArrayList<>();
+        for (int i = 0; i + 1 < args.size(); i++) {
+            if (args.get(i).equals(flag) && args.get(i + 1).startsWith(prefix)) {
+                values.add(args.get(i + 1));
+                args.subList(i, i + 2).clear();
+                i--;
+            }
+        }
+        return values;
+    }
+
+    /** {@code noprelude:itoa=/store/...} → itoa. */
+    private static String externName(String value) {
+        String v = value.startsWith("noprelude:") ? value.substring("noprelude:".length()) : value;
+        return v.contains("=") ? v.substring(0, v.indexOf('=')) : v;
     }
 
     private List<String> outputsOf(List<StorePath> drvs) {
