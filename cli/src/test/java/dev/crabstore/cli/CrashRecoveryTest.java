@@ -121,8 +121,32 @@ class CrashRecoveryTest {
         while (copyKills < COPY_KILLS) {
             long start = System.nanoTime();
             CliProcess c = CliProcess.start(env2, dir.resolve("logs/copy-" + run++), copyArgs.toArray(String[]::new));
-            long delay = 200 + (long) (random.nextDouble() * window);
-            if (!c.process().waitFor(delay, TimeUnit.MILLISECONDS)) {
+            boolean finished;
+            int how = random.nextInt(3);
+            if (how == 2) {
+                // As soon as a fetched tree is canonical: being moved in and registered.
+                finished = false;
+                while (!finished && !fetchedTreeCanonical(home2, c.process().pid())) {
+                    finished = c.process().waitFor(1, TimeUnit.MILLISECONDS);
+                }
+            } else if (how == 0) {
+                finished = c.process().waitFor(200 + (long) (random.nextDouble() * window), TimeUnit.MILLISECONDS);
+            } else {
+                // A random moment after the n-th download began.
+                int n = 1 + random.nextInt(20);
+                java.util.Set<Path> seen = new java.util.HashSet<>();
+                finished = false;
+                while (seen.size() < n && !finished) {
+                    for (Path d : scratchDirs(home2, c.process().pid())) {
+                        if (d.getFileName().toString().startsWith("download-")) {
+                            seen.add(d);
+                        }
+                    }
+                    finished = c.process().waitFor(1, TimeUnit.MILLISECONDS);
+                }
+                finished = finished || c.process().waitFor(random.nextInt(20), TimeUnit.MILLISECONDS);
+            }
+            if (!finished) {
                 classify(home2, c.process().pid(), "copy");
                 c.kill();
                 copyKills++;
@@ -164,7 +188,7 @@ class CrashRecoveryTest {
         int how = random.nextInt(3);
         if (how == 0) {
             // At a random moment of a cold build's length.
-            if (b.process().waitFor(100 + random.nextInt(12_000), TimeUnit.MILLISECONDS)) {
+            if (b.process().waitFor(100 + random.nextInt(8_000), TimeUnit.MILLISECONDS)) {
                 return false;
             }
         } else if (how == 1) {
@@ -241,13 +265,32 @@ class CrashRecoveryTest {
         return false;
     }
 
+    static boolean fetchedTreeCanonical(Path home, long pid) throws IOException {
+        for (Path d : scratchDirs(home, pid)) {
+            Path tree = d.resolve("out");
+            try {
+                if (d.getFileName().toString().startsWith("download-")
+                        && Files.getLastModifiedTime(tree, LinkOption.NOFOLLOW_LINKS).toMillis() == 1000) {
+                    return true;
+                }
+            } catch (IOException e) {
+                // not restored yet, or gone
+            }
+        }
+        return false;
+    }
+
     /** Records what the process was doing, from its scratch dirs and the store, just before it is killed. */
     void classify(Path home, long pid, String command) throws IOException {
         List<String> found = new ArrayList<>();
         for (Path s : scratchDirs(home, pid)) {
             String name = s.getFileName().toString();
             if (name.startsWith("download-")) {
-                found.add("download");
+                // A fetched tree is canonicalised (mtime 1 s) just before it is moved in and registered.
+                Path tree = s.resolve("out");
+                found.add(Files.exists(tree, LinkOption.NOFOLLOW_LINKS)
+                        && Files.getLastModifiedTime(tree, LinkOption.NOFOLLOW_LINKS).toMillis() == 1000
+                        ? "register" : "download");
             } else if (hasCanonicalOutput(s)) {
                 found.add("register");
             } else if (name.startsWith("text-")) {

@@ -97,6 +97,13 @@ class TestCommandTest {
         assertTrue(filtered.out().contains("1 filtered out"), filtered.out());
         assertEquals(0, count(filtered.out(), "(cached)"), filtered.out());
 
+        // gc collects the reports (not roots) and what only compiling the harnesses needed (the proc-macro): the
+        // harnesses, linked in target/, run again without it (a run used to need every input of its compilation).
+        CliRun.run(new byte[0], env(), "gc").assertOk();
+        CliRun afterGc = test("-j", "2").assertOk();
+        assertEquals(0, count(afterGc.out(), "(cached)"), afterGc.out());
+        assertTrue(afterGc.stderr().contains("0 built"), afterGc.stderr());
+
         // build --tests compiles the integration test too (it failed on env!("CARGO_BIN_EXE_hello"))
         CliRun.run(new byte[0], env(), "build", "--tests", "--dir", ws.toString(), "--offline").assertOk();
         try (var files = Files.list(ws.resolve("target/debug/deps"))) {

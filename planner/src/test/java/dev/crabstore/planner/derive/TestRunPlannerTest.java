@@ -59,9 +59,11 @@ class TestRunPlannerTest {
             List.of("unix"), cargoTest.rootPackageIds(), Map.of("FROM_CONFIG", "yes"));
     private final StorePath source = SD.parsePath("/crabstore/store/0000000000000000000000000000000a-app-0.1.0-source");
 
+    private final Map<String, PackageSource> sources = Map.of(ID, PackageSource.added(source));
+
     private UnitDerivationPlan plan(UnitGraph g) {
-        return new UnitDerivationPlanner(g, metadata, settings, SD, "x86_64-linux", "toolchain-1", "/w",
-                Map.of(ID, PackageSource.added(source))).plan(Map.of());
+        return new UnitDerivationPlanner(g, metadata, settings, SD, "x86_64-linux", "toolchain-1", "/w", sources)
+                .plan(Map.of());
     }
 
     @Test
@@ -95,7 +97,7 @@ class TestRunPlannerTest {
     void oneRunPerHarnessInCargosOrderWithItsRuntimeEnvironment() {
         UnitGraph g = cargoTest.withoutDoctests();
         UnitDerivationPlan plan = plan(g);
-        List<TestRun> runs = TestRunPlanner.plan(g, metadata, plan, settings, List.of("--test-threads", "1"), SD);
+        List<TestRun> runs = TestRunPlanner.plan(g, metadata, plan, settings, sources, List.of("--test-threads", "1"), SD);
         assertEquals(List.of(2, 3, 4), runs.stream().map(TestRun::unit).toList(), "lib, bins, then integration tests");
         for (TestRun r : runs) {
             Derivation d = r.drv();
@@ -105,6 +107,8 @@ class TestRunPlannerTest {
             assertEquals(SD.print(plan.outputs().get(r.unit())) + "/" + TestRunPlanner.executable(harness, r.unit()),
                     d.env().get(TestRunPlanner.ENV_PROGRAM));
             assertTrue(d.inputDrvs().containsKey(plan.drvPaths().get(r.unit())), "the harness is an input");
+            assertEquals(1, d.inputDrvs().size(), "not what only its compilation needed (the lib it links): "
+                    + d.inputDrvs().keySet());
             assertTrue(d.inputSrcs().contains(source), "and the package source, the working directory");
             assertEquals(UnitDerivationPlanner.WORKSPACE + "/app", d.env().get(UnitDerivationPlanner.ENV_CWD));
             assertEquals(harness.env().get("CARGO_MANIFEST_DIR"), d.env().get("CARGO_MANIFEST_DIR"));
@@ -115,9 +119,9 @@ class TestRunPlannerTest {
             assertEquals(r.drvPath(), d.drvPath(SD));
             assertEquals(r.out(), d.outputPaths().get("out"));
         }
-        List<TestRun> again = TestRunPlanner.plan(g, metadata, plan, settings, List.of("--test-threads", "1"), SD);
+        List<TestRun> again = TestRunPlanner.plan(g, metadata, plan, settings, sources, List.of("--test-threads", "1"), SD);
         assertEquals(runs.get(0).drvPath(), again.get(0).drvPath(), "pure: the same inputs, the same run");
-        List<TestRun> other = TestRunPlanner.plan(g, metadata, plan, settings, List.of(), SD);
+        List<TestRun> other = TestRunPlanner.plan(g, metadata, plan, settings, sources, List.of(), SD);
         assertNotEquals(runs.get(0).drvPath(), other.get(0).drvPath(), "other arguments are another run");
     }
 }
