@@ -82,6 +82,18 @@ class TestCommandTest {
                 planned.stderr());
         assertTrue(planned.out().contains("test prints_a_greeting ... ok"), "a cached report is shown in full");
 
+        // --timings: the test runs are rows of the report (cached here: fresh, without times)
+        test("--timings=json").assertOk();
+        var report = tools.jackson.databind.json.JsonMapper.builder().build().readTree(
+                Files.readString(ws.resolve("target/crabstore-timings/crabstore-timing.json")));
+        List<String> runs = new java.util.ArrayList<>();
+        report.get("units").forEach(u -> {
+            if (u.get("kind").asString().equals("test-run")) {
+                runs.add(u.get("name").asString() + " " + u.get("status").asString());
+            }
+        });
+        assertEquals(List.of("greet fresh", "greet-macros fresh", "hello fresh", "hello/cli fresh"), runs);
+
         CliRun rerun = test("--rerun").assertOk();
         assertEquals(0, count(rerun.out(), "(cached)"), rerun.out());
 
@@ -96,6 +108,13 @@ class TestCommandTest {
         CliRun filtered = test("--", "greets").assertOk();
         assertTrue(filtered.out().contains("1 filtered out"), filtered.out());
         assertEquals(0, count(filtered.out(), "(cached)"), filtered.out());
+
+        // gc collects the reports (not roots) and what only compiling the harnesses needed (the proc-macro): the
+        // harnesses, linked in target/, run again without it (a run used to need every input of its compilation).
+        CliRun.run(new byte[0], env(), "gc").assertOk();
+        CliRun afterGc = test("-j", "2").assertOk();
+        assertEquals(0, count(afterGc.out(), "(cached)"), afterGc.out());
+        assertTrue(afterGc.stderr().contains("0 built"), afterGc.stderr());
 
         // build --tests compiles the integration test too (it failed on env!("CARGO_BIN_EXE_hello"))
         CliRun.run(new byte[0], env(), "build", "--tests", "--dir", ws.toString(), "--offline").assertOk();

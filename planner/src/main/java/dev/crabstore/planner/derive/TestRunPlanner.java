@@ -22,8 +22,9 @@ import java.util.Map;
  * stderr, the libtest summary). Its inputs are the harness's derivation (so an unchanged harness is an unchanged run,
  * whose earlier report is reused), the libtest arguments, and what the harness sees at run time: cargo's run-time
  * environment ({@code CARGO_MANIFEST_DIR}, {@code CARGO_PKG_*}, the config's {@code [env]}, the own build script's
- * {@code rustc-env}), the package source as the working directory, and everything its compilation read (sources,
- * build-script outputs for native libraries on {@code LD_LIBRARY_PATH}). Pure, like {@link UnitDerivationPlanner}.
+ * {@code rustc-env}), the package source as the working directory, and the build-script runs whose outputs it reads
+ * (native libraries on {@code LD_LIBRARY_PATH}); not what only its compilation needed. Pure, like
+ * {@link UnitDerivationPlanner}.
  */
 public final class TestRunPlanner {
     /** The builder of a test run. */
@@ -35,6 +36,8 @@ public final class TestRunPlanner {
      * crate's tests link the standard library dynamically, as cargo's dylib path provides it).
      */
     public static final String ENV_TARGET_LIBDIR = "crabstoreTargetLibDir";
+    /** Control variable: the outputs of the dylib crates the harness links, for {@code LD_LIBRARY_PATH}. */
+    public static final String ENV_DYLIB_DIRS = "crabstoreDylibDirs";
     /** Environment a harness gets from cargo at run time (besides the config's [env] and the script's rustc-env). */
     private static final List<String> RUN_ENV_PREFIXES = List.of("CARGO_PKG_", "CARGO_MANIFEST_");
     /** The control variables of the compile derivation that the run needs too. */
@@ -52,10 +55,11 @@ public final class TestRunPlanner {
      * integration tests, benches, examples, each by target name.
      *
      * @param settings what the units were planned with (the config's {@code [env]}, the host)
+     * @param sources  each package's source, as the plan has it (a harness runs in its package's root)
      * @param testArgs arguments for every harness (what follows {@code --} on cargo test's command line)
      */
     public static List<TestRun> plan(UnitGraph graph, CargoMetadata metadata, UnitDerivationPlan plan,
-            PlanSettings settings, List<String> testArgs, StoreDir storeDir) {
+            PlanSettings settings, Map<String, PackageSource> sources, List<String> testArgs, StoreDir storeDir) {
         List<Integer> harnesses = new ArrayList<>();
         for (int r : graph.roots()) {
             if (graph.unit(r).mode().equals("test") && !harnesses.contains(r)) {
@@ -66,6 +70,10 @@ public final class TestRunPlanner {
                 .name()).thenComparingInt(i -> kindOrder(graph.unit(i))).thenComparing(i -> graph.unit(i).target()
                 .name()));
         Map<StorePath, Derivation> known = new HashMap<>(plan.byPath());
+        Map<StorePath, StorePath> drvOfOutput = new HashMap<>();
+        for (int k = 0; k < plan.outputs().size(); k++) {
+            drvOfOutput.put(plan.outputs().get(k), plan.drvPaths().get(k));
+        }
         DerivationHasher hasher = new DerivationHasher(storeDir, known::get);
         List<TestRun> runs = new ArrayList<>();
         for (int i : harnesses) {
@@ -90,9 +98,31 @@ public final class TestRunPlanner {
             settings.extraEnv().forEach(b::env);
             String triple = graph.unit(i).platform() != null ? graph.unit(i).platform() : settings.hostTriple();
             b.env(ENV_TARGET_LIBDIR, "lib/rustlib/" + triple + "/lib");
-            compile.inputDrvs().forEach(b::inputDrv);
-            compile.inputSrcs().forEach(b::inputSrc);
+            // What the harness needs at run time, not what its compilation needed (rlibs, proc macros): the
+            // harness, the build-script runs it reads (rustc-env, native library dirs) and the package's source.
             b.inputDrv(compilePath, "out");
+            for (String k : List.of(UnitDerivationPlanner.ENV_OWN_RUN, UnitDerivationPlanner.ENV_LINK_SEARCH_RUNS)) {
+                for (String run : compile.env().getOrDefault(k, "").split(" ")) {
+                    if (!run.isEmpty()) {
+                        StorePath drv = drvOfOutput.get(storeDir.parsePath(run));
+                        if (drv == null) {
+                            throw new UnitGraphException("no unit of the plan builds " + run + ", named by unit " + i);
+                        }
+                        b.inputDrv(drv, "out");
+                    }
+                }
+            }
+            List<String> dylibDirs = new ArrayList<>();
+            for (int d : dylibDependencies(graph, i)) {
+                b.inputDrv(plan.drvPaths().get(d), "out");
+                dylibDirs.add(storeDir.print(plan.outputs().get(d)));
+            }
+            b.env(ENV_DYLIB_DIRS, String.join(" ", dylibDirs));
+            PackageSource src = sources.get(graph.unit(i).pkgId());
+            if (src == null) {
+                throw new UnitGraphException("no source for package " + graph.unit(i).pkgId());
+            }
+            src.drv().ifPresentOrElse(d -> b.inputDrv(d, "out"), () -> b.inputSrc(src.path()));
             Derivation d = b.buildInputAddressed(hasher);
             StorePath drvPath = d.drvPath(storeDir);
             known.put(drvPath, d);
@@ -118,6 +148,27 @@ public final class TestRunPlanner {
                     + ") names no --crate-name or -C extra-filename");
         }
         return crate + extra;
+    }
+
+    /** The {@code dylib} crates unit {@code i} links, directly or through other libraries, in index order. */
+    static List<Integer> dylibDependencies(UnitGraph graph, int i) {
+        java.util.TreeSet<Integer> out = new java.util.TreeSet<>();
+        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        List<Integer> stack = new ArrayList<>(List.of(i));
+        while (!stack.isEmpty()) {
+            for (var d : graph.unit(stack.remove(stack.size() - 1)).dependencies()) {
+                Unit dep = graph.unit(d.index());
+                boolean linked = dep.target().isLib() && !dep.target().isProcMacro() && !dep.target().isCustomBuild()
+                        && !dep.isRunCustomBuild();
+                if (linked && seen.add(d.index())) {
+                    if (dep.target().crateTypes().contains("dylib")) {
+                        out.add(d.index());
+                    }
+                    stack.add(d.index());
+                }
+            }
+        }
+        return new ArrayList<>(out);
     }
 
     private static int kindOrder(Unit u) {

@@ -59,9 +59,11 @@ class TestRunPlannerTest {
             List.of("unix"), cargoTest.rootPackageIds(), Map.of("FROM_CONFIG", "yes"));
     private final StorePath source = SD.parsePath("/crabstore/store/0000000000000000000000000000000a-app-0.1.0-source");
 
+    private final Map<String, PackageSource> sources = Map.of(ID, PackageSource.added(source));
+
     private UnitDerivationPlan plan(UnitGraph g) {
-        return new UnitDerivationPlanner(g, metadata, settings, SD, "x86_64-linux", "toolchain-1", "/w",
-                Map.of(ID, PackageSource.added(source))).plan(Map.of());
+        return new UnitDerivationPlanner(g, metadata, settings, SD, "x86_64-linux", "toolchain-1", "/w", sources)
+                .plan(Map.of());
     }
 
     @Test
@@ -91,11 +93,29 @@ class TestRunPlannerTest {
         assertFalse(plan.derivations().get(2).env().containsKey("CARGO_BIN_EXE_app-bin"), "unit tests do not get it");
     }
 
+    /** A harness loads the dylib crates it links at run time (through a library, too); proc macros it does not. */
+    @Test
+    void dylibDependenciesAreFoundThroughLibraries() {
+        UnitTarget dylib = new UnitTarget(List.of("dylib"), List.of("dylib"), "d", "/w/d/src/lib.rs", "2021", true,
+                true, true);
+        UnitTarget macro = new UnitTarget(List.of("proc-macro"), List.of("proc-macro"), "m", "/w/m/src/lib.rs", "2021",
+                true, true, true);
+        UnitGraph g = new UnitGraph(List.of(
+                new Unit(ID, dylib, TEST, null, "build", List.of(), false, List.of()),
+                new Unit(ID, macro, TEST, null, "build", List.of(), false, List.of()),
+                unit("lib", "app", "src/lib.rs", "build", 0),
+                new Unit(ID, new UnitTarget(List.of("test"), List.of("bin"), "cli", "/w/app/tests/cli.rs", "2021", true,
+                        true, true), TEST, null, "test", List.of(), false, List.of(
+                                new UnitDependency(2, "app", false, false), new UnitDependency(1, "m", false, false)))),
+                List.of(3));
+        assertEquals(List.of(0), TestRunPlanner.dylibDependencies(g, 3));
+    }
+
     @Test
     void oneRunPerHarnessInCargosOrderWithItsRuntimeEnvironment() {
         UnitGraph g = cargoTest.withoutDoctests();
         UnitDerivationPlan plan = plan(g);
-        List<TestRun> runs = TestRunPlanner.plan(g, metadata, plan, settings, List.of("--test-threads", "1"), SD);
+        List<TestRun> runs = TestRunPlanner.plan(g, metadata, plan, settings, sources, List.of("--test-threads", "1"), SD);
         assertEquals(List.of(2, 3, 4), runs.stream().map(TestRun::unit).toList(), "lib, bins, then integration tests");
         for (TestRun r : runs) {
             Derivation d = r.drv();
@@ -105,6 +125,8 @@ class TestRunPlannerTest {
             assertEquals(SD.print(plan.outputs().get(r.unit())) + "/" + TestRunPlanner.executable(harness, r.unit()),
                     d.env().get(TestRunPlanner.ENV_PROGRAM));
             assertTrue(d.inputDrvs().containsKey(plan.drvPaths().get(r.unit())), "the harness is an input");
+            assertEquals(1, d.inputDrvs().size(), "not what only its compilation needed (the lib it links): "
+                    + d.inputDrvs().keySet());
             assertTrue(d.inputSrcs().contains(source), "and the package source, the working directory");
             assertEquals(UnitDerivationPlanner.WORKSPACE + "/app", d.env().get(UnitDerivationPlanner.ENV_CWD));
             assertEquals(harness.env().get("CARGO_MANIFEST_DIR"), d.env().get("CARGO_MANIFEST_DIR"));
@@ -115,9 +137,9 @@ class TestRunPlannerTest {
             assertEquals(r.drvPath(), d.drvPath(SD));
             assertEquals(r.out(), d.outputPaths().get("out"));
         }
-        List<TestRun> again = TestRunPlanner.plan(g, metadata, plan, settings, List.of("--test-threads", "1"), SD);
+        List<TestRun> again = TestRunPlanner.plan(g, metadata, plan, settings, sources, List.of("--test-threads", "1"), SD);
         assertEquals(runs.get(0).drvPath(), again.get(0).drvPath(), "pure: the same inputs, the same run");
-        List<TestRun> other = TestRunPlanner.plan(g, metadata, plan, settings, List.of(), SD);
+        List<TestRun> other = TestRunPlanner.plan(g, metadata, plan, settings, sources, List.of(), SD);
         assertNotEquals(runs.get(0).drvPath(), other.get(0).drvPath(), "other arguments are another run");
     }
 }

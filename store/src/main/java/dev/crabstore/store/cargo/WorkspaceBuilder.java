@@ -278,19 +278,27 @@ public final class WorkspaceBuilder {
         return in;
     }
 
-    /** A realiser for test runs (and the units they need): no path-leak scan, a report is no build output. */
+    /**
+     * A realiser for test runs: every builtin (an input of a run that is gone, collected by {@code gc}, is built again
+     * or substituted), no path-leak scan (a report is no build output).
+     */
     Realiser testRealiser(RustToolchain toolchain, CommandRunner runner, int jobs, Duration timeout,
             BuildListener listener) {
-        return new Realiser(store, runner, List.of(new TestRunBuiltin(toolchain.id())),
-                List.of(Mount.readOnly(toolchain.sysroot(), "/crabstore/toolchain")), jobs, true, timeout, listener)
+        return new Realiser(store, runner, builtins(toolchain),
+                List.of(Mount.readOnly(toolchain.sysroot(), "/crabstore/toolchain")), jobs, false, timeout, listener)
+                .substituteFrom(substituters)
                 .recordWith(Map.of("rustc", toolchain.id().description(), "toolchain", toolchain.identity()));
+    }
+
+    private static List<dev.crabstore.store.build.Builtin> builtins(RustToolchain toolchain) {
+        return List.of(new FetchUrlBuiltin(new VerifiedDownloader(Duration.ofSeconds(60))), new UnpackCrateBuiltin(),
+                new FetchGitBuiltin(), new RustcBuiltin(toolchain.id()), new BuildScriptRunBuiltin(toolchain.id()),
+                new TestRunBuiltin(toolchain.id()));
     }
 
     private Realiser realiser(RustToolchain toolchain, CommandRunner runner, int jobs, boolean keepGoing,
             Duration timeout, BuildListener listener) {
-        return new Realiser(store, runner, List.of(new FetchUrlBuiltin(new VerifiedDownloader(Duration.ofSeconds(60))),
-                new UnpackCrateBuiltin(), new FetchGitBuiltin(), new RustcBuiltin(toolchain.id()),
-                new BuildScriptRunBuiltin(toolchain.id())),
+        return new Realiser(store, runner, builtins(toolchain),
                 List.of(Mount.readOnly(toolchain.sysroot(), "/crabstore/toolchain")), jobs, keepGoing, timeout, listener)
                 .substituteFrom(substituters).scanForPaths(leakScanner(), strictPaths)
                 .recordWith(Map.of("rustc", toolchain.id().description(), "toolchain", toolchain.identity()));

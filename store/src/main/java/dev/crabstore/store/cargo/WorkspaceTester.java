@@ -57,7 +57,7 @@ public final class WorkspaceTester {
     /** The test runs of a {@code cargo test} plan's harnesses, their {@code .drv} files written to the store. */
     public List<TestRun> plan(WorkspaceBuilder.Planned planned, List<String> testArgs) {
         List<TestRun> runs = TestRunPlanner.plan(planned.cargo().unitGraph(), planned.cargo().metadata(),
-                planned.plan(), planned.settings(), testArgs, store.storeDir());
+                planned.plan(), planned.settings(), planned.sources(), testArgs, store.storeDir());
         Map<StorePath, Derivation> drvs = new LinkedHashMap<>();
         runs.forEach(r -> drvs.put(r.drvPath(), r.drv()));
         Set<StorePath> valid = store.protectAll(drvs.keySet());

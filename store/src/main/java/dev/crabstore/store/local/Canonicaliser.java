@@ -12,7 +12,6 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 
@@ -22,12 +21,9 @@ import java.util.Set;
  * may occur. Directories are made read-only last, after their contents.
  */
 public final class Canonicaliser {
-    static final FileTime EPOCH_PLUS_ONE = FileTime.fromMillis(1000);
-    private static final Set<PosixFilePermission> READ_ONLY = EnumSet.of(PosixFilePermission.OWNER_READ,
-            PosixFilePermission.GROUP_READ, PosixFilePermission.OTHERS_READ);
-    private static final Set<PosixFilePermission> READ_EXEC = EnumSet.of(PosixFilePermission.OWNER_READ,
-            PosixFilePermission.GROUP_READ, PosixFilePermission.OTHERS_READ, PosixFilePermission.OWNER_EXECUTE,
-            PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_EXECUTE);
+    static final FileTime EPOCH_PLUS_ONE = CanonicalMetadata.EPOCH_PLUS_ONE;
+    private static final Set<PosixFilePermission> READ_ONLY = CanonicalMetadata.READ_ONLY;
+    private static final Set<PosixFilePermission> READ_EXEC = CanonicalMetadata.READ_EXEC;
 
     private Canonicaliser() {}
 

@@ -28,8 +28,10 @@ import java.util.function.Predicate;
 
 /**
  * The local store: immutable paths under {@link StoreHome#realStoreDir()}, valid when the database says so.
- * Every way into the store ends in {@link #commit}: canonicalise, hash and scan the finished tree, rename it into
- * place, then commit its row, so a crash leaves either nothing or a valid path. Thread-safe; several processes may
+ * Every way into the store but imports ends in {@link #commit}: canonicalise, hash and scan the finished tree, rename
+ * it into place, then commit its row, so a crash leaves either nothing or a valid path. Imports from binary caches
+ * restore in place under the path's lock and then commit the row ({@link #importLocation}); a crash in between
+ * leaves an invalid leftover, deleted by the next import of the path or by the garbage collector. Thread-safe; several processes may
  * share one store (per-path locks and SQLite serialise them).
  */
 public final class LocalStore implements AutoCloseable {
@@ -328,13 +330,37 @@ public final class LocalStore implements AutoCloseable {
     }
 
     /**
-     * Registers a tree restored from a NAR stream whose hash and size the caller checked against {@code info} while
-     * restoring it (as Nix does when it imports): the restorer writes exactly what the NAR holds, so hashing the tree
-     * again would only double the cost of every download.
+     * Where to restore {@code p} when importing it in place, as Nix does (no scratch directory, no rename): its real
+     * location, cleared of whatever an interrupted run left there. The caller holds the path's lock and has seen that
+     * the path is not valid; until {@link #registerImported} commits its row, what is written there is not valid. The
+     * path becomes a temporary root first, so that if this process dies before registering it, {@link StoreRecovery}
+     * finds the tree and deletes it (as the next import or the garbage collector would).
      */
-    public PathInfo registerRestored(PathInfo info, Path tree) {
-        Canonicaliser.canonicalise(tree);
-        return moveAndRegister(tree, info);
+    public Path importLocation(StorePath p) {
+        try (GcLock.Held l = gcLock.shared()) {
+            tempRoots().add(p);
+            Path real = realPath(p);
+            if (Files.exists(real, LinkOption.NOFOLLOW_LINKS)) {
+                Canonicaliser.deleteTree(real);
+            }
+            return real;
+        }
+    }
+
+    /**
+     * Registers a path restored canonically at {@link #importLocation} from a NAR stream whose hash and size the
+     * caller checked against {@code info} while restoring it (as Nix does when it imports): the restorer writes exactly
+     * what the NAR holds, so hashing the tree again would only double the cost of every download. Its references
+     * must be valid. The caller holds the path's lock.
+     */
+    public PathInfo registerImported(PathInfo info) {
+        try (GcLock.Held l = gcLock.shared()) {
+            tempRoots().add(info.path());
+            PathInfo registered = info.withRegistrationTime(clock.instant().getEpochSecond());
+            db.register(registered);
+            registeredHere.add(info.path());
+            return registered;
+        }
     }
 
     /**

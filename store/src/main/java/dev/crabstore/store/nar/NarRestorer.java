@@ -4,6 +4,7 @@ import dev.crabstore.core.InvalidFormatException;
 import dev.crabstore.core.nar.NarParser;
 import dev.crabstore.core.nar.NarVisitor;
 import dev.crabstore.store.StoreIOException;
+import dev.crabstore.store.local.CanonicalMetadata;
 import dev.crabstore.store.local.Canonicaliser;
 import java.io.IOException;
 import java.io.InputStream;
@@ -47,7 +48,7 @@ public final class NarRestorer {
         try {
             Files.createDirectories(parent);
             Canonicaliser.deleteTree(temp);
-            NarParser.parse(nar, source, new Writer(temp, source));
+            NarParser.parse(nar, source, new Writer(temp, source, false));
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
             done = true;
         } catch (IOException e) {
@@ -59,18 +60,51 @@ public final class NarRestorer {
         }
     }
 
+    /**
+     * Restores a NAR straight at {@code target} (which must not exist; its parent must), as Nix imports into the
+     * store: with the metadata of a store path set as each entry is written (files 0444 or 0555 from creation, every
+     * mtime 1 s after the epoch, directories made read-only once their entries are in), so the tree needs no second
+     * walk, no scratch directory and no rename. On any error whatever was written is deleted. The caller makes sure
+     * nobody else uses {@code target} meanwhile (for a store path: it holds the path's lock).
+     */
+    public static void restoreCanonical(InputStream nar, Path target, String source) {
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            throw new StoreIOException("cannot restore " + source + ": " + target + " already exists");
+        }
+        boolean done = false;
+        try {
+            NarParser.parse(nar, source, new Writer(target, source, true));
+            done = true;
+        } catch (IOException e) {
+            throw new StoreIOException("cannot restore " + source + " to " + target, e);
+        } finally {
+            if (!done) {
+                Canonicaliser.deleteTree(target);
+            }
+        }
+    }
+
     private static final class Writer implements NarVisitor {
         private final Deque<Path> stack = new ArrayDeque<>();
         private final String source;
+        private final boolean canonical;
 
-        Writer(Path root, String source) {
+        Writer(Path root, String source, boolean canonical) {
             stack.push(root);
             this.source = source;
+            this.canonical = canonical;
         }
 
         @Override
         public void regular(boolean executable, long size, InputStream contents) throws IOException {
             Path p = stack.peek();
+            if (canonical) {
+                try (OutputStream out = CanonicalMetadata.createFile(p, executable)) {
+                    contents.transferTo(out);
+                }
+                CanonicalMetadata.setMtime(p);
+                return;
+            }
             try (OutputStream out = Files.newOutputStream(p, StandardOpenOption.CREATE_NEW,
                     StandardOpenOption.WRITE)) {
                 contents.transferTo(out);
@@ -86,7 +120,10 @@ public final class NarRestorer {
 
         @Override
         public void symlink(byte[] target) throws IOException {
-            Files.createSymbolicLink(stack.peek(), Path.of(utf8(target, "symlink target")));
+            Path p = Files.createSymbolicLink(stack.peek(), Path.of(utf8(target, "symlink target")));
+            if (canonical) {
+                CanonicalMetadata.setSymlinkMtime(p);
+            }
         }
 
         @Override
@@ -109,7 +146,14 @@ public final class NarRestorer {
         }
 
         @Override
-        public void endDirectory() {}
+        public void endDirectory() throws IOException {
+            if (canonical) {
+                // Last: adding entries changes a directory's mtime, and a read-only one takes no more entries.
+                Path dir = stack.peek();
+                Files.setPosixFilePermissions(dir, CanonicalMetadata.READ_EXEC);
+                CanonicalMetadata.setMtime(dir);
+            }
+        }
 
         private String utf8(byte[] b, String what) {
             try {

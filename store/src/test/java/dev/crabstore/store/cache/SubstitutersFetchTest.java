@@ -50,6 +50,8 @@ class SubstitutersFetchTest {
     final AtomicInteger inFlight = new AtomicInteger();
     final AtomicInteger maxInFlight = new AtomicInteger();
     final AtomicInteger narRequests = new AtomicInteger();
+    final AtomicInteger requests = new AtomicInteger();
+    final Set<Integer> clientPorts = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     @BeforeEach
     void fillACache() throws Exception {
@@ -75,6 +77,8 @@ class SubstitutersFetchTest {
         server.setExecutor(Executors.newCachedThreadPool());
         server.createContext("/", ex -> {
             String p = ex.getRequestURI().getPath().substring(1);
+            requests.incrementAndGet();
+            clientPorts.add(ex.getRemoteAddress().getPort());
             Path f = cache.resolve(p).normalize();
             if (!f.startsWith(cache) || !Files.isRegularFile(f)) {
                 ex.sendResponseHeaders(404, -1);
@@ -145,5 +149,55 @@ class SubstitutersFetchTest {
         }
         assertEquals(0, narRequests.get(), "the plan failed: nothing downloaded");
         assertFalse(b.isValid(root));
+    }
+
+    @Test
+    void requestsShareKeptAliveConnections() {
+        String url = "http://127.0.0.1:" + server.getAddress().getPort();
+        try (Substituters s = open(url)) {
+            assertTrue(s.substitute(b, root).substituted());
+        }
+        // nix-cache-info, 9 narinfos and 9 NARs over at most one connection per thread (and a spare).
+        assertEquals(2 * (WIDTH + 1) + 1, requests.get());
+        assertTrue(clientPorts.size() <= Substituters.THREADS + 1, clientPorts.size() + " connections");
+    }
+
+    @Test
+    void aNarThatFailsToVerifyLeavesNothingInTheStoreAndALeftoverIsReplaced() throws Exception {
+        // dep-3's NAR file holds dep-4's NAR: it unpacks, but its hash is not the one dep-3's signed narinfo gives.
+        Path cache = dir.resolve("cache");
+        Files.copy(cache.resolve(narUrl(deps.get(4))), cache.resolve(narUrl(deps.get(3))),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        // What an interrupted import of dep-0 left at its location: replaced by the real thing.
+        Path leftover = Files.createDirectories(b.realPath(deps.get(0)));
+        Files.writeString(leftover.resolve("half"), "written before a crash");
+        leftover.toFile().setWritable(false);
+        String url = "http://127.0.0.1:" + server.getAddress().getPort();
+        try (Substituters s = open(url)) {
+            Substituters.Result r = s.substitute(b, root);
+            assertFalse(r.substituted());
+            assertTrue(r.failures().stream().anyMatch(f -> f.contains("hash mismatch importing "
+                    + SD.print(deps.get(3)))), r.failures().toString());
+        }
+        assertFalse(b.isValid(deps.get(3)));
+        assertFalse(Files.exists(b.realPath(deps.get(3)), java.nio.file.LinkOption.NOFOLLOW_LINKS),
+                "the unverified tree is deleted");
+        assertFalse(b.isValid(root));
+        assertFalse(Files.exists(b.realPath(root), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        assertTrue(b.isValid(deps.get(0)));
+        java.io.ByteArrayOutputStream nar = new java.io.ByteArrayOutputStream();
+        b.dumpPath(deps.get(0), nar);
+        java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
+        a.dumpPath(deps.get(0), expected);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(expected.toByteArray(), nar.toByteArray());
+    }
+
+    String narUrl(StorePath p) throws java.io.IOException {
+        for (String line : Files.readAllLines(dir.resolve("cache").resolve(p.hashPart() + ".narinfo"))) {
+            if (line.startsWith("URL: ")) {
+                return line.substring(5);
+            }
+        }
+        throw new AssertionError("no URL in the narinfo of " + p);
     }
 }
