@@ -129,6 +129,9 @@ public final class TestCommand implements Runnable {
                 for (TestRun run : runs) {
                     context.err().println("  Executable " + header(r, run, ws));
                 }
+                if (recorder != null) {
+                    writeTimings(recorder, store, r, List.of(), ws);
+                }
                 return;
             }
             Transcript transcript = new Transcript();

@@ -82,6 +82,18 @@ class TestCommandTest {
                 planned.stderr());
         assertTrue(planned.out().contains("test prints_a_greeting ... ok"), "a cached report is shown in full");
 
+        // --timings: the test runs are rows of the report (cached here: fresh, without times)
+        test("--timings=json").assertOk();
+        var report = tools.jackson.databind.json.JsonMapper.builder().build().readTree(
+                Files.readString(ws.resolve("target/crabstore-timings/crabstore-timing.json")));
+        List<String> runs = new java.util.ArrayList<>();
+        report.get("units").forEach(u -> {
+            if (u.get("kind").asString().equals("test-run")) {
+                runs.add(u.get("name").asString() + " " + u.get("status").asString());
+            }
+        });
+        assertEquals(List.of("greet fresh", "greet-macros fresh", "hello fresh", "hello/cli fresh"), runs);
+
         CliRun rerun = test("--rerun").assertOk();
         assertEquals(0, count(rerun.out(), "(cached)"), rerun.out());
 

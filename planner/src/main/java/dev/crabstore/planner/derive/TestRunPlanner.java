@@ -36,6 +36,8 @@ public final class TestRunPlanner {
      * crate's tests link the standard library dynamically, as cargo's dylib path provides it).
      */
     public static final String ENV_TARGET_LIBDIR = "crabstoreTargetLibDir";
+    /** Control variable: the outputs of the dylib crates the harness links, for {@code LD_LIBRARY_PATH}. */
+    public static final String ENV_DYLIB_DIRS = "crabstoreDylibDirs";
     /** Environment a harness gets from cargo at run time (besides the config's [env] and the script's rustc-env). */
     private static final List<String> RUN_ENV_PREFIXES = List.of("CARGO_PKG_", "CARGO_MANIFEST_");
     /** The control variables of the compile derivation that the run needs too. */
@@ -110,6 +112,12 @@ public final class TestRunPlanner {
                     }
                 }
             }
+            List<String> dylibDirs = new ArrayList<>();
+            for (int d : dylibDependencies(graph, i)) {
+                b.inputDrv(plan.drvPaths().get(d), "out");
+                dylibDirs.add(storeDir.print(plan.outputs().get(d)));
+            }
+            b.env(ENV_DYLIB_DIRS, String.join(" ", dylibDirs));
             PackageSource src = sources.get(graph.unit(i).pkgId());
             if (src == null) {
                 throw new UnitGraphException("no source for package " + graph.unit(i).pkgId());
@@ -140,6 +148,27 @@ public final class TestRunPlanner {
                     + ") names no --crate-name or -C extra-filename");
         }
         return crate + extra;
+    }
+
+    /** The {@code dylib} crates unit {@code i} links, directly or through other libraries, in index order. */
+    static List<Integer> dylibDependencies(UnitGraph graph, int i) {
+        java.util.TreeSet<Integer> out = new java.util.TreeSet<>();
+        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        List<Integer> stack = new ArrayList<>(List.of(i));
+        while (!stack.isEmpty()) {
+            for (var d : graph.unit(stack.remove(stack.size() - 1)).dependencies()) {
+                Unit dep = graph.unit(d.index());
+                boolean linked = dep.target().isLib() && !dep.target().isProcMacro() && !dep.target().isCustomBuild()
+                        && !dep.isRunCustomBuild();
+                if (linked && seen.add(d.index())) {
+                    if (dep.target().crateTypes().contains("dylib")) {
+                        out.add(d.index());
+                    }
+                    stack.add(d.index());
+                }
+            }
+        }
+        return new ArrayList<>(out);
     }
 
     private static int kindOrder(Unit u) {

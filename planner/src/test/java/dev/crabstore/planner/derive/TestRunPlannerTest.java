@@ -93,6 +93,24 @@ class TestRunPlannerTest {
         assertFalse(plan.derivations().get(2).env().containsKey("CARGO_BIN_EXE_app-bin"), "unit tests do not get it");
     }
 
+    /** A harness loads the dylib crates it links at run time (through a library, too); proc macros it does not. */
+    @Test
+    void dylibDependenciesAreFoundThroughLibraries() {
+        UnitTarget dylib = new UnitTarget(List.of("dylib"), List.of("dylib"), "d", "/w/d/src/lib.rs", "2021", true,
+                true, true);
+        UnitTarget macro = new UnitTarget(List.of("proc-macro"), List.of("proc-macro"), "m", "/w/m/src/lib.rs", "2021",
+                true, true, true);
+        UnitGraph g = new UnitGraph(List.of(
+                new Unit(ID, dylib, TEST, null, "build", List.of(), false, List.of()),
+                new Unit(ID, macro, TEST, null, "build", List.of(), false, List.of()),
+                unit("lib", "app", "src/lib.rs", "build", 0),
+                new Unit(ID, new UnitTarget(List.of("test"), List.of("bin"), "cli", "/w/app/tests/cli.rs", "2021", true,
+                        true, true), TEST, null, "test", List.of(), false, List.of(
+                                new UnitDependency(2, "app", false, false), new UnitDependency(1, "m", false, false)))),
+                List.of(3));
+        assertEquals(List.of(0), TestRunPlanner.dylibDependencies(g, 3));
+    }
+
     @Test
     void oneRunPerHarnessInCargosOrderWithItsRuntimeEnvironment() {
         UnitGraph g = cargoTest.withoutDoctests();

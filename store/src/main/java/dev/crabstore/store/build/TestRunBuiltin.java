@@ -17,8 +17,8 @@ import java.util.Set;
 
 /**
  * {@code builtin:test-run}: runs a test harness in the sandbox as {@code cargo test} does (in its package's root, with
- * cargo's run-time environment and the own build script's {@code rustc-env}; native libraries that build scripts put
- * in their OUT_DIR and the toolchain's lib on {@code LD_LIBRARY_PATH}), with the derivation's args. The output is the
+ * cargo's run-time environment and the own build script's {@code rustc-env}; dylib crates, native libraries that
+ * build scripts put in their OUT_DIR and the toolchain's lib on {@code LD_LIBRARY_PATH}), with the derivation's args. The output is the
  * report: {@code stdout}, {@code stderr} and {@code report.json} (exit code and libtest's counts). A harness that
  * fails (non-zero exit) fails the build with its output, so a failure is never registered: only passing runs are
  * kept and reused.
@@ -67,11 +67,17 @@ public final class TestRunBuiltin implements Builtin {
     }
 
     /**
-     * The native library dirs inside build scripts' OUT_DIRs (as cargo adds those inside its target dir), then the
-     * toolchain's libraries for the target and its own lib.
+     * The outputs of the dylib crates the harness links (cargo's deps dir), the native library dirs inside build
+     * scripts' OUT_DIRs (as cargo adds those inside its target dir), then the toolchain's libraries for the target and
+     * its own lib.
      */
     private static List<String> libraryPath(BuildJob job) {
         Set<String> dirs = new LinkedHashSet<>();
+        for (String d : RustBuild.control(job, TestRunPlanner.ENV_DYLIB_DIRS).split(" ")) {
+            if (!d.isEmpty()) {
+                dirs.add(d);
+            }
+        }
         for (String run : RustBuild.control(job, UnitDerivationPlanner.ENV_LINK_SEARCH_RUNS).split(" ")) {
             if (run.isEmpty()) {
                 continue;
