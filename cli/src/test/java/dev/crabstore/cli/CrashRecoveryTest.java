@@ -122,33 +122,21 @@ class CrashRecoveryTest {
             long start = System.nanoTime();
             CliProcess c = CliProcess.start(env2, dir.resolve("logs/copy-" + run++), copyArgs.toArray(String[]::new));
             boolean finished;
-            int how = random.nextInt(3);
-            if (how == 2) {
-                // As soon as a fetched tree is canonical: being moved in and registered.
-                finished = false;
-                while (!finished && !fetchedTreeCanonical(home2, c.process().pid())) {
-                    finished = c.process().waitFor(1, TimeUnit.MILLISECONDS);
-                }
-            } else if (how == 0) {
+            if (random.nextBoolean()) {
                 finished = c.process().waitFor(200 + (long) (random.nextDouble() * window), TimeUnit.MILLISECONDS);
             } else {
-                // A random moment after the n-th download began.
+                // A random moment after the n-th import began (a path is restored in place, then registered).
+                long before = storeEntries(home2);
                 int n = 1 + random.nextInt(20);
-                java.util.Set<Path> seen = new java.util.HashSet<>();
                 finished = false;
-                while (seen.size() < n && !finished) {
-                    for (Path d : scratchDirs(home2, c.process().pid())) {
-                        if (d.getFileName().toString().startsWith("download-")) {
-                            seen.add(d);
-                        }
-                    }
+                while (!finished && storeEntries(home2) < before + n) {
                     finished = c.process().waitFor(1, TimeUnit.MILLISECONDS);
                 }
                 finished = finished || c.process().waitFor(random.nextInt(20), TimeUnit.MILLISECONDS);
             }
             if (!finished) {
-                classify(home2, c.process().pid(), "copy");
                 c.kill();
+                classifyImport(home2);
                 copyKills++;
                 afterKill(env2, home2, c);
             } else {
@@ -168,7 +156,7 @@ class CrashRecoveryTest {
         log("%d build kills, %d gc kills: %.1f s; %d copy kills: %.1f s; phases hit: %s", buildKills, gcKills,
                 buildSecs, copyKills, (System.nanoTime() - t1) / 1e9, phases);
         for (String phase : List.of("build:download", "build:unpack", "build:compile", "build:register", "gc",
-                "copy:download")) {
+                "copy:import")) {
             assertTrue(phases.containsKey(phase), "no kill landed in " + phase + ": " + phases);
         }
     }
@@ -265,19 +253,20 @@ class CrashRecoveryTest {
         return false;
     }
 
-    static boolean fetchedTreeCanonical(Path home, long pid) throws IOException {
-        for (Path d : scratchDirs(home, pid)) {
-            Path tree = d.resolve("out");
-            try {
-                if (d.getFileName().toString().startsWith("download-")
-                        && Files.getLastModifiedTime(tree, LinkOption.NOFOLLOW_LINKS).toMillis() == 1000) {
-                    return true;
-                }
-            } catch (IOException e) {
-                // not restored yet, or gone
-            }
+    /**
+     * After a killed copy: a path restored (in place, fully or not) but not registered means it died importing;
+     * otherwise it was between imports (querying the cache, or starting).
+     */
+    void classifyImport(Path home) throws IOException {
+        java.util.Set<String> valid = new java.util.HashSet<>();
+        try (StoreDatabase db = StoreDatabase.open(home.resolve("var/db/db.sqlite"))) {
+            db.allValidPaths().forEach(p -> valid.add(p.baseName()));
         }
-        return false;
+        try (Stream<Path> s = Files.list(home.resolve("store"))) {
+            boolean importing = s.map(p -> p.getFileName().toString()).anyMatch(n -> !n.startsWith(".")
+                    && !valid.contains(n));
+            phases.merge(importing ? "copy:import" : "copy:other", 1, Integer::sum);
+        }
     }
 
     /** Records what the process was doing, from its scratch dirs and the store, just before it is killed. */
@@ -285,13 +274,7 @@ class CrashRecoveryTest {
         List<String> found = new ArrayList<>();
         for (Path s : scratchDirs(home, pid)) {
             String name = s.getFileName().toString();
-            if (name.startsWith("download-")) {
-                // A fetched tree is canonicalised (mtime 1 s) just before it is moved in and registered.
-                Path tree = s.resolve("out");
-                found.add(Files.exists(tree, LinkOption.NOFOLLOW_LINKS)
-                        && Files.getLastModifiedTime(tree, LinkOption.NOFOLLOW_LINKS).toMillis() == 1000
-                        ? "register" : "download");
-            } else if (hasCanonicalOutput(s)) {
+            if (hasCanonicalOutput(s)) {
                 found.add("register");
             } else if (name.startsWith("text-")) {
                 found.add("plan");
