@@ -120,23 +120,30 @@ class CrashRecoveryTest {
         run = 0;
         while (copyKills < COPY_KILLS) {
             long start = System.nanoTime();
+            java.util.Set<String> before = storeNames(home2);
             CliProcess c = CliProcess.start(env2, dir.resolve("logs/copy-" + run++), copyArgs.toArray(String[]::new));
             boolean finished;
-            if (random.nextBoolean()) {
+            int how = random.nextInt(3);
+            if (how == 2) {
+                // As soon as a fetched tree is complete: being registered.
+                finished = false;
+                while (!finished && newTrees(home2, before).stream().noneMatch(CrashRecoveryTest::complete)) {
+                    finished = c.process().waitFor(1, TimeUnit.MILLISECONDS);
+                }
+            } else if (how == 0) {
                 finished = c.process().waitFor(200 + (long) (random.nextDouble() * window), TimeUnit.MILLISECONDS);
             } else {
-                // A random moment after the n-th import began (a path is restored in place, then registered).
-                long before = storeEntries(home2);
+                // A random moment after the n-th download began (its tree appears in the store as it is restored).
                 int n = 1 + random.nextInt(20);
                 finished = false;
-                while (!finished && storeEntries(home2) < before + n) {
+                while (newTrees(home2, before).size() < n && !finished) {
                     finished = c.process().waitFor(1, TimeUnit.MILLISECONDS);
                 }
                 finished = finished || c.process().waitFor(random.nextInt(20), TimeUnit.MILLISECONDS);
             }
             if (!finished) {
+                classifyCopy(home2, before);
                 c.kill();
-                classifyImport(home2);
                 copyKills++;
                 afterKill(env2, home2, c);
             } else {
@@ -156,7 +163,7 @@ class CrashRecoveryTest {
         log("%d build kills, %d gc kills: %.1f s; %d copy kills: %.1f s; phases hit: %s", buildKills, gcKills,
                 buildSecs, copyKills, (System.nanoTime() - t1) / 1e9, phases);
         for (String phase : List.of("build:download", "build:unpack", "build:compile", "build:register", "gc",
-                "copy:import")) {
+                "copy:download")) {
             assertTrue(phases.containsKey(phase), "no kill landed in " + phase + ": " + phases);
         }
     }
@@ -253,20 +260,41 @@ class CrashRecoveryTest {
         return false;
     }
 
-    /**
-     * After a killed copy: a path restored (in place, fully or not) but not registered means it died importing;
-     * otherwise it was between imports (querying the cache, or starting).
-     */
-    void classifyImport(Path home) throws IOException {
-        java.util.Set<String> valid = new java.util.HashSet<>();
-        try (StoreDatabase db = StoreDatabase.open(home.resolve("var/db/db.sqlite"))) {
-            db.allValidPaths().forEach(p -> valid.add(p.baseName()));
-        }
+    /** The names in the store directory now. */
+    static java.util.Set<String> storeNames(Path home) throws IOException {
         try (Stream<Path> s = Files.list(home.resolve("store"))) {
-            boolean importing = s.map(p -> p.getFileName().toString()).anyMatch(n -> !n.startsWith(".")
-                    && !valid.contains(n));
-            phases.merge(importing ? "copy:import" : "copy:other", 1, Integer::sum);
+            return s.map(p -> p.getFileName().toString()).collect(java.util.stream.Collectors.toSet());
+        } catch (java.nio.file.NoSuchFileException e) {
+            return java.util.Set.of();
         }
+    }
+
+    /** Trees in the store that were not there before the copy started: a download restores in place. */
+    static List<Path> newTrees(Path home, java.util.Set<String> before) throws IOException {
+        List<Path> out = new ArrayList<>();
+        for (String name : storeNames(home)) {
+            if (!before.contains(name) && !name.startsWith(".")) {
+                out.add(home.resolve("store").resolve(name));
+            }
+        }
+        return out;
+    }
+
+    /** A restored tree gets the store's mtime (1 s) at its root last, once everything in it is written. */
+    static boolean complete(Path tree) {
+        try {
+            return Files.getLastModifiedTime(tree, LinkOption.NOFOLLOW_LINKS).toMillis() == 1000;
+        } catch (IOException e) {
+            return false; // gone meanwhile
+        }
+    }
+
+    /** Records what a copy was doing just before it is killed, from the trees it has put in the store. */
+    void classifyCopy(Path home, java.util.Set<String> before) throws IOException {
+        List<Path> trees = newTrees(home, before);
+        String phase = trees.isEmpty() ? "other" : trees.stream().allMatch(CrashRecoveryTest::complete) ? "register"
+                : "download";
+        phases.merge("copy:" + phase, 1, Integer::sum);
     }
 
     /** Records what the process was doing, from its scratch dirs and the store, just before it is killed. */
