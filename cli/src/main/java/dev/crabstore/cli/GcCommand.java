@@ -38,6 +38,10 @@ public final class GcCommand implements Runnable {
         long limit = maxFreed == null ? Long.MAX_VALUE : parseSize(maxFreed);
         long age = olderThanDays == null ? 0 : (long) (olderThanDays * 86400);
         try (LocalStore store = options.openStore(context)) {
+            if (!dryRun) {
+                // The last build of a deleted checkout (kept for why-rebuild) is no root any more.
+                new dev.crabstore.store.cargo.LastBuilds(store.home()).forgetDeletedWorkspaces();
+            }
             GarbageCollector.Result r = GarbageCollector.collect(store, new GcRoots(store.home()), dryRun, limit, age,
                     Clock.systemUTC());
             r.deleted().forEach(p -> context.out().println((dryRun ? "would delete " : "deleted ")

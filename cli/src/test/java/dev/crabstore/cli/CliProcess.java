@@ -38,11 +38,24 @@ record CliProcess(Process process, Path stdout, Path stderr) {
         return process.exitValue();
     }
 
-    /** SIGKILL, and waits until the process is gone. */
+    /**
+     * SIGKILL, and waits until the process is gone. Then its children left behind (cargo, which nothing stops; a
+     * sandbox, which bubblewrap's --die-with-parent stops an instant later) are killed and waited for too, so that
+     * nothing writes into the store's scratch space once this returns.
+     */
     void kill() throws InterruptedException {
+        List<ProcessHandle> children = process.descendants().toList();
         process.destroyForcibly();
         if (!process.waitFor(1, TimeUnit.MINUTES)) {
             throw new AssertionError("a killed crabstore did not exit");
+        }
+        for (ProcessHandle c : children) {
+            c.destroyForcibly();
+            try {
+                c.onExit().get(1, TimeUnit.MINUTES);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                throw new AssertionError("a child of a killed crabstore did not exit: " + c.info(), e);
+            }
         }
     }
 

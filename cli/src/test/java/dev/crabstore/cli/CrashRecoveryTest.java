@@ -120,34 +120,29 @@ class CrashRecoveryTest {
         run = 0;
         while (copyKills < COPY_KILLS) {
             long start = System.nanoTime();
+            java.util.Set<String> before = storeNames(home2);
             CliProcess c = CliProcess.start(env2, dir.resolve("logs/copy-" + run++), copyArgs.toArray(String[]::new));
             boolean finished;
             int how = random.nextInt(3);
             if (how == 2) {
-                // As soon as a fetched tree is canonical: being moved in and registered.
+                // As soon as a fetched tree is complete: being registered.
                 finished = false;
-                while (!finished && !fetchedTreeCanonical(home2, c.process().pid())) {
+                while (!finished && newTrees(home2, before).stream().noneMatch(CrashRecoveryTest::complete)) {
                     finished = c.process().waitFor(1, TimeUnit.MILLISECONDS);
                 }
             } else if (how == 0) {
                 finished = c.process().waitFor(200 + (long) (random.nextDouble() * window), TimeUnit.MILLISECONDS);
             } else {
-                // A random moment after the n-th download began.
+                // A random moment after the n-th download began (its tree appears in the store as it is restored).
                 int n = 1 + random.nextInt(20);
-                java.util.Set<Path> seen = new java.util.HashSet<>();
                 finished = false;
-                while (seen.size() < n && !finished) {
-                    for (Path d : scratchDirs(home2, c.process().pid())) {
-                        if (d.getFileName().toString().startsWith("download-")) {
-                            seen.add(d);
-                        }
-                    }
+                while (newTrees(home2, before).size() < n && !finished) {
                     finished = c.process().waitFor(1, TimeUnit.MILLISECONDS);
                 }
                 finished = finished || c.process().waitFor(random.nextInt(20), TimeUnit.MILLISECONDS);
             }
             if (!finished) {
-                classify(home2, c.process().pid(), "copy");
+                classifyCopy(home2, before);
                 c.kill();
                 copyKills++;
                 afterKill(env2, home2, c);
@@ -265,19 +260,41 @@ class CrashRecoveryTest {
         return false;
     }
 
-    static boolean fetchedTreeCanonical(Path home, long pid) throws IOException {
-        for (Path d : scratchDirs(home, pid)) {
-            Path tree = d.resolve("out");
-            try {
-                if (d.getFileName().toString().startsWith("download-")
-                        && Files.getLastModifiedTime(tree, LinkOption.NOFOLLOW_LINKS).toMillis() == 1000) {
-                    return true;
-                }
-            } catch (IOException e) {
-                // not restored yet, or gone
+    /** The names in the store directory now. */
+    static java.util.Set<String> storeNames(Path home) throws IOException {
+        try (Stream<Path> s = Files.list(home.resolve("store"))) {
+            return s.map(p -> p.getFileName().toString()).collect(java.util.stream.Collectors.toSet());
+        } catch (java.nio.file.NoSuchFileException e) {
+            return java.util.Set.of();
+        }
+    }
+
+    /** Trees in the store that were not there before the copy started: a download restores in place. */
+    static List<Path> newTrees(Path home, java.util.Set<String> before) throws IOException {
+        List<Path> out = new ArrayList<>();
+        for (String name : storeNames(home)) {
+            if (!before.contains(name) && !name.startsWith(".")) {
+                out.add(home.resolve("store").resolve(name));
             }
         }
-        return false;
+        return out;
+    }
+
+    /** A restored tree gets the store's mtime (1 s) at its root last, once everything in it is written. */
+    static boolean complete(Path tree) {
+        try {
+            return Files.getLastModifiedTime(tree, LinkOption.NOFOLLOW_LINKS).toMillis() == 1000;
+        } catch (IOException e) {
+            return false; // gone meanwhile
+        }
+    }
+
+    /** Records what a copy was doing just before it is killed, from the trees it has put in the store. */
+    void classifyCopy(Path home, java.util.Set<String> before) throws IOException {
+        List<Path> trees = newTrees(home, before);
+        String phase = trees.isEmpty() ? "other" : trees.stream().allMatch(CrashRecoveryTest::complete) ? "register"
+                : "download";
+        phases.merge("copy:" + phase, 1, Integer::sum);
     }
 
     /** Records what the process was doing, from its scratch dirs and the store, just before it is killed. */
@@ -285,13 +302,7 @@ class CrashRecoveryTest {
         List<String> found = new ArrayList<>();
         for (Path s : scratchDirs(home, pid)) {
             String name = s.getFileName().toString();
-            if (name.startsWith("download-")) {
-                // A fetched tree is canonicalised (mtime 1 s) just before it is moved in and registered.
-                Path tree = s.resolve("out");
-                found.add(Files.exists(tree, LinkOption.NOFOLLOW_LINKS)
-                        && Files.getLastModifiedTime(tree, LinkOption.NOFOLLOW_LINKS).toMillis() == 1000
-                        ? "register" : "download");
-            } else if (hasCanonicalOutput(s)) {
+            if (hasCanonicalOutput(s)) {
                 found.add("register");
             } else if (name.startsWith("text-")) {
                 found.add("plan");

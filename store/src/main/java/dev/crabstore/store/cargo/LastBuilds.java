@@ -132,4 +132,47 @@ public final class LastBuilds {
         }
         return Optional.of(new Record(file, ws, flags, time, roots, units));
     }
+
+    /**
+     * Deletes the records (and so the GC roots) of last builds whose workspace directory no longer exists: a deleted
+     * checkout keeps nothing alive, as its {@code target/} links do not. Records that cannot be read are left alone.
+     * Returns how many were deleted.
+     */
+    public int forgetDeletedWorkspaces() {
+        Path all = home.root().resolve("var/last-builds");
+        if (!Files.isDirectory(all)) {
+            return 0;
+        }
+        int n = 0;
+        try (Stream<Path> dirs = Files.list(all)) {
+            for (Path dir : dirs.toList()) {
+                Optional<String> ws = workspaceOf(dir.resolve("build"));
+                if (ws.isPresent() && Files.notExists(Path.of(ws.get()))) {
+                    deleteRecord(dir);
+                    n++;
+                }
+            }
+        } catch (IOException e) {
+            throw new StoreIOException("cannot list " + all, e);
+        }
+        return n;
+    }
+
+    private static Optional<String> workspaceOf(Path file) {
+        try (Stream<String> lines = Files.lines(file, StandardCharsets.UTF_8)) {
+            return lines.filter(l -> l.startsWith("workspace\t")).findFirst()
+                    .map(l -> l.substring("workspace\t".length()));
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The root links first, so that no root outlives its record. */
+    private static void deleteRecord(Path dir) throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
 }

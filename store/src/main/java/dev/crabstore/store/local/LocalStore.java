@@ -32,7 +32,8 @@ import java.util.function.Predicate;
  * Every way into the store but imports ends in {@link #commit}: canonicalise, hash and scan the finished tree, rename
  * it into place, then commit its row, so a crash leaves either nothing or a valid path. Imports from binary caches
  * restore in place under the path's lock and then commit the row ({@link #importLocation}); a crash in between
- * leaves an invalid leftover, deleted by the next import of the path or by the garbage collector. Thread-safe; several processes may
+ * leaves an invalid leftover, deleted by the next import of the path, by {@link StoreRecovery} or by the garbage
+ * collector. Thread-safe; several processes may
  * share one store (per-path locks and SQLite serialise them).
  */
 public final class LocalStore implements AutoCloseable {

@@ -22,8 +22,8 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li>its scratch directory {@code var/tmp/<token>/} (downloads, unpacked trees, build dirs, outputs not yet moved
  *       into the store): deleted;</li>
- *   <li>a tree moved into {@code store/} whose database row was never committed, or a path the collector had
- *       invalidated but not finished deleting: each is a path named in its temporary roots file, present on disk and
+ *   <li>a tree moved into {@code store/} (or restored there from a cache) whose database row was never committed,
+ *       or a path the collector had invalidated but not finished deleting: each is a path named in its temporary roots file, present on disk and
  *       not valid; deleted under the path's lock (whoever holds that lock is making the path and replaces the tree
  *       itself);</li>
  *   <li>its locks: released by the kernel when it died; an uncommitted database transaction: rolled back by SQLite.</li>

@@ -70,4 +70,27 @@ class LastBuildsTest {
         e = assertThrows(InvalidFormatException.class, () -> builds.read(ws, CargoSelection.of()));
         assertTrue(e.getMessage().contains("not a crabstore last-build record"), e.getMessage());
     }
+
+    /** Deleting a checkout frees what its last build kept, as deleting its target/ does (gc forgets the record). */
+    @Test
+    void theLastBuildOfADeletedWorkspaceIsForgotten() throws Exception {
+        StoreHome home = new StoreHome(dir.resolve("home"), StoreDir.DEFAULT);
+        try (LocalStore store = LocalStore.open(home, Clock.systemUTC())) {
+            StorePath kept = store.addText("kept.drv", "Derive(kept)".getBytes(StandardCharsets.UTF_8), Set.of());
+            StorePath gone = store.addText("gone.drv", "Derive(gone)".getBytes(StandardCharsets.UTF_8), Set.of());
+            Path ws = Files.createDirectories(dir.resolve("ws"));
+            Path deleted = Files.createDirectories(dir.resolve("deleted"));
+            LastBuilds builds = new LastBuilds(home);
+            Instant t = Instant.parse("2026-12-06T12:00:00Z");
+            builds.record(ws, CargoSelection.of(), List.of(kept), List.of(kept), t);
+            builds.record(deleted, CargoSelection.of(), List.of(gone), List.of(gone), t);
+            Files.delete(deleted);
+            assertEquals(1, builds.forgetDeletedWorkspaces());
+            assertTrue(builds.read(deleted, CargoSelection.of()).isEmpty());
+            assertTrue(builds.read(ws, CargoSelection.of()).isPresent());
+            assertTrue(new GcRoots(home).roots().containsValue(kept));
+            assertTrue(!new GcRoots(home).roots().containsValue(gone), "the deleted workspace's root is gone");
+            assertEquals(0, builds.forgetDeletedWorkspaces());
+        }
+    }
 }
