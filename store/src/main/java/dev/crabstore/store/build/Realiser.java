@@ -96,6 +96,15 @@ public final class Realiser {
         return this;
     }
 
+    /**
+     * Derivations whose {@code .drv} files the caller has just written to the store (a plan's): {@link #load} takes
+     * them as they are instead of reading and parsing each file back (0.1-0.4 s for a plan of 226).
+     */
+    public Realiser knowing(Map<StorePath, Derivation> written) {
+        loaded.putAll(written);
+        return this;
+    }
+
     /** Extra facts recorded with what this realiser builds (e.g. the toolchain's version). */
     public Realiser recordWith(Map<String, String> details) {
         this.provenanceDetails = Map.copyOf(details);

@@ -279,14 +279,31 @@ public final class BinaryCache {
             for (StorePath p : infos.keySet()) {
                 referencesFirst(p, infos, visited, order);
             }
+            // Every NAR is fetched and restored at once, the largest first, and each path is registered as soon as
+            // its references are: the largest is often the root (a binary), which waiting for its whole closure
+            // would leave alone at the end.
+            List<StorePath> largestFirst = new ArrayList<>(order);
+            largestFirst.sort(java.util.Comparator.comparingLong((StorePath p) -> infos.get(p).info().narSize())
+                    .reversed());
+            Map<StorePath, java.util.concurrent.CompletableFuture<Restored>> restores = new java.util.HashMap<>();
+            for (StorePath p : largestFirst) {
+                restores.put(p, java.util.concurrent.CompletableFuture.supplyAsync(() -> restoreIfFree(store,
+                        infos.get(p)), pool));
+            }
             Map<StorePath, java.util.concurrent.CompletableFuture<Void>> fetches = new java.util.HashMap<>();
             for (StorePath p : order) {
                 NarInfo info = infos.get(p);
-                java.util.concurrent.CompletableFuture<?>[] refs = info.info().references().stream()
-                        .filter(r -> !r.equals(p) && fetches.containsKey(r)).map(fetches::get)
-                        .toArray(java.util.concurrent.CompletableFuture[]::new);
-                fetches.put(p, java.util.concurrent.CompletableFuture.allOf(refs)
-                        .thenRunAsync(() -> fetch(store, info), pool));
+                java.util.concurrent.CompletableFuture<Void> refs = java.util.concurrent.CompletableFuture.allOf(
+                        info.info().references().stream().filter(r -> !r.equals(p) && fetches.containsKey(r))
+                                .map(fetches::get).toArray(java.util.concurrent.CompletableFuture[]::new));
+                fetches.put(p, restores.get(p).thenCompose(restored -> refs.handle((ok, failed) -> {
+                    if (failed != null) {
+                        restored.discard();
+                        throw new java.util.concurrent.CompletionException(failed instanceof
+                                java.util.concurrent.CompletionException c ? c.getCause() : failed);
+                    }
+                    return restored;
+                })).thenCompose(restored -> restored.register(info)));
             }
             RuntimeException first = null;
             for (StorePath p : order) {
@@ -302,6 +319,93 @@ public final class BinaryCache {
             return order;
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    /**
+     * A NAR restored in place, under its path's lock, and not registered yet (its references may still be on their
+     * way); or a path another thread or process was making when asked, fetched the usual way once its references are
+     * valid.
+     */
+    private final class Restored {
+        private final LocalStore store;
+        private final PathLocks.PathLock lock; // null: the path was busy
+        private final Path out; // null: nothing restored (busy, or valid already)
+
+        Restored(LocalStore store, PathLocks.PathLock lock, Path out) {
+            this.store = store;
+            this.lock = lock;
+            this.out = out;
+        }
+
+        /** Registers the path (its references are valid now) and releases its lock. */
+        java.util.concurrent.CompletableFuture<Void> register(NarInfo info) {
+            if (lock == null) {
+                // Waiting for another's lock must not take a pool thread: the holder may be waiting for paths this
+                // download has yet to fetch.
+                java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+                Thread t = new Thread(() -> {
+                    try {
+                        fetch(store, info);
+                        done.complete(null);
+                    } catch (RuntimeException e) {
+                        done.completeExceptionally(e);
+                    }
+                }, "download-busy");
+                t.setDaemon(true);
+                t.start();
+                return done;
+            }
+            try (lock) {
+                if (out != null) {
+                    try {
+                        store.registerImported(info.info());
+                    } catch (RuntimeException e) {
+                        Canonicaliser.deleteTree(out);
+                        throw e;
+                    }
+                }
+            }
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+        }
+
+        /** Deletes what was restored (a reference could not be fetched) and releases the lock. */
+        void discard() {
+            if (lock != null) {
+                try (lock) {
+                    if (out != null) {
+                        Canonicaliser.deleteTree(out);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Restores {@code info}'s NAR in place, verified, if nobody else holds its path's lock, and keeps the lock for
+     * the registration; never waits for a lock (see {@link Restored#register}).
+     */
+    private Restored restoreIfFree(LocalStore store, NarInfo info) {
+        StorePath p = info.path();
+        Optional<PathLocks.PathLock> lock = store.locks().tryLock(p);
+        if (lock.isEmpty()) {
+            return new Restored(store, null, null);
+        }
+        try {
+            if (store.isValid(p)) {
+                return new Restored(store, lock.get(), null);
+            }
+            Path out = store.importLocation(p);
+            try {
+                restore(info, out, true);
+            } catch (RuntimeException e) {
+                Canonicaliser.deleteTree(out);
+                throw e;
+            }
+            return new Restored(store, lock.get(), out);
+        } catch (RuntimeException e) {
+            lock.get().close();
+            throw e;
         }
     }
 

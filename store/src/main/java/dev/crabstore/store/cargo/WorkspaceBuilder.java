@@ -219,7 +219,7 @@ public final class WorkspaceBuilder {
         for (int r : cargo.unitGraph().roots()) {
             roots.add(plan.drvPaths().get(r));
         }
-        Realiser realiser = realiser(toolchain, runner, jobs, keepGoing, timeout, listener);
+        Realiser realiser = realiser(toolchain, runner, jobs, keepGoing, timeout, listener).knowing(plan.byPath());
         Map<StorePath, Realiser.Outcome> outcomes = realiser.realise(roots);
         boolean ok = outcomes.values().stream().allMatch(Realiser.Outcome::succeeded);
         List<Path> artifacts = ok ? linkArtifacts(ws, cargo, plan) : List.of();
@@ -405,16 +405,20 @@ public final class WorkspaceBuilder {
         }
         UnitDerivationPlan plan = new UnitDerivationPlanner(g, cargo.metadata(), settings, sd, SYSTEM,
                 toolchain.identity(), ws.toString(), sources).plan(sourceDrvs);
-        // Every .drv into the store, inputs first; one validity query for all (most exist after the first plan).
-        Map<StorePath, Derivation> all = new LinkedHashMap<>(sourceDrvs);
+        // Every .drv into the store, inputs first: one validity query, one transaction for those not there yet.
+        List<StorePath> expected = new ArrayList<>();
+        List<LocalStore.Text> texts = new ArrayList<>();
+        sourceDrvs.forEach((p, d) -> {
+            expected.add(p);
+            texts.add(drvText(d));
+        });
         for (int i : plan.order()) {
-            all.put(plan.drvPaths().get(i), plan.derivations().get(i));
+            expected.add(plan.drvPaths().get(i));
+            texts.add(drvText(plan.derivations().get(i)));
         }
-        Set<StorePath> valid = store.protectAll(all.keySet());
-        for (Map.Entry<StorePath, Derivation> e : all.entrySet()) {
-            if (!valid.contains(e.getKey()) && !addDrv(e.getValue()).equals(e.getKey())) {
-                throw new IllegalStateException("the .drv of " + e.getKey() + " was written under another path");
-            }
+        List<StorePath> written = store.addTexts(texts);
+        if (!written.equals(expected)) {
+            throw new IllegalStateException("a .drv was written under another path than its derivation's");
         }
         return plan;
     }
@@ -431,8 +435,13 @@ public final class WorkspaceBuilder {
     }
 
     StorePath addDrv(Derivation d) {
-        String aterm = d.render(store.storeDir());
-        return store.addText(d.name() + ".drv", aterm.getBytes(StandardCharsets.UTF_8), d.references());
+        LocalStore.Text t = drvText(d);
+        return store.addText(t.name(), t.contents(), t.references());
+    }
+
+    private LocalStore.Text drvText(Derivation d) {
+        return new LocalStore.Text(d.name() + ".drv", d.render(store.storeDir()).getBytes(StandardCharsets.UTF_8),
+                d.references());
     }
 
     /**

@@ -51,6 +51,7 @@ class SubstitutersFetchTest {
     final AtomicInteger maxInFlight = new AtomicInteger();
     final AtomicInteger narRequests = new AtomicInteger();
     final AtomicInteger requests = new AtomicInteger();
+    final List<String> narOrder = java.util.Collections.synchronizedList(new ArrayList<>());
     final Set<Integer> clientPorts = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     @BeforeEach
@@ -68,6 +69,8 @@ class SubstitutersFetchTest {
         Path built = a.newTempDir("root").resolve("out");
         Files.createDirectories(built);
         Files.writeString(built.resolve("refs"), refs);
+        // The largest NAR of the closure, as a binary is.
+        Files.write(built.resolve("big"), new byte[256 * 1024]);
         try (PathLocks.PathLock l = a.locks().lock(root)) {
             a.registerOutput(root, built, deps, Optional.empty());
         }
@@ -87,6 +90,7 @@ class SubstitutersFetchTest {
             }
             boolean nar = p.startsWith("nar/");
             if (nar) {
+                narOrder.add(p);
                 narRequests.incrementAndGet();
                 maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
             }
@@ -199,5 +203,42 @@ class SubstitutersFetchTest {
             }
         }
         throw new AssertionError("no URL in the narinfo of " + p);
+    }
+
+    BinaryCache httpCache() {
+        return new BinaryCache(new dev.crabstore.store.cache.transport.HttpTransport(java.net.URI.create(
+                "http://127.0.0.1:" + server.getAddress().getPort()), Duration.ofSeconds(30), Optional.empty()), SD);
+    }
+
+    @Test
+    void aCopyFetchesTheLargestNarFirstAndRegistersReferencesFirst() throws Exception {
+        List<StorePath> copied = httpCache().download(b, List.of(root), TrustedKeys.parse(key.toPublicKey()
+                .toString()));
+        assertEquals(WIDTH + 1, copied.size());
+        // Eight at once: the root's NAR, the largest, is in the first eight asked for, not after its references.
+        assertEquals(WIDTH + 1, narOrder.size());
+        assertTrue(narOrder.indexOf(narUrl(root)) < WIDTH, "the root's NAR is fetched with the first: " + narOrder);
+        long rootRow = b.queryPathFromHashPart(root.hashPart()).orElseThrow().id();
+        for (StorePath d : deps) {
+            assertTrue(b.queryPathFromHashPart(d.hashPart()).orElseThrow().id() < rootRow,
+                    "registered after its references");
+        }
+    }
+
+    @Test
+    void aCopyWhoseReferenceFailsLeavesTheRestoredRootNowhere() throws Exception {
+        Path cache = dir.resolve("cache");
+        Files.copy(cache.resolve(narUrl(deps.get(4))), cache.resolve(narUrl(deps.get(3))),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        BinaryCache.RejectedException e = org.junit.jupiter.api.Assertions.assertThrows(
+                BinaryCache.RejectedException.class, () -> httpCache().download(b, List.of(root),
+                        TrustedKeys.parse(key.toPublicKey().toString())));
+        assertTrue(e.getMessage().contains("hash mismatch importing " + SD.print(deps.get(3))), e.getMessage());
+        assertTrue(narOrder.contains(narUrl(root)), "the root was fetched meanwhile");
+        assertFalse(b.isValid(root));
+        assertFalse(Files.exists(b.realPath(root), java.nio.file.LinkOption.NOFOLLOW_LINKS), "and deleted");
+        try (PathLocks.PathLock free = b.locks().tryLock(root).orElseThrow()) {
+            assertTrue(free != null, "its lock is released");
+        }
     }
 }
