@@ -107,6 +107,11 @@ class WhyRebuildCommandTest {
         CliRun r = CliRun.run(new byte[0], e, "diff", file.toString(), file.toString());
         assertEquals(2, r.exitCode(), r.stderr());
         assertTrue(r.stderr().contains("is not in the store dir"), r.stderr());
+        // A mistyped name (or a target/ link not built yet) is not there at all, which is what to say.
+        r = CliRun.run(new byte[0], e, "diff", dir.resolve("target/debug/nothere").toString(), file.toString());
+        assertEquals(2, r.exitCode(), r.stderr());
+        assertTrue(r.stderr().contains("error: path '" + dir.resolve("target/debug/nothere") + "' does not exist"),
+                r.stderr());
         String added = CliRun.run(new byte[0], e, "store", "add", file.toString()).assertOk().out().strip();
         r = CliRun.run(new byte[0], e, "diff", added, added);
         assertEquals(2, r.exitCode(), r.stderr());

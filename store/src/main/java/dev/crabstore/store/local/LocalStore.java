@@ -134,10 +134,13 @@ public final class LocalStore implements AutoCloseable {
         String s = arg;
         if (!s.startsWith(logical + "/") && !s.startsWith(real + "/")) {
             Path p = Path.of(arg).toAbsolutePath().normalize();
+            if (!java.nio.file.Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                throw new dev.crabstore.core.InvalidFormatException("path '" + arg + "' does not exist");
+            }
             try {
                 p = p.toRealPath();
             } catch (java.io.IOException e) {
-                // not there: take the name as given
+                // a link that leads nowhere: take the name as given
             }
             s = p.toString();
         }
