@@ -447,6 +447,7 @@ public final class Realiser {
 
     private void build(StorePath drvPath, Derivation drv, SortedMap<String, StorePath> outputs, StringBuilder log) {
         produce(drvPath, drv, outputs, log, (outDirs, inputs) -> {
+            List<String> leaked = new ArrayList<>();
             if (leakScanner != null && drv.outputs().values().stream().noneMatch(o -> o instanceof DerivationOutput.Fixed)
                     && !copiesUpstreamSource(drv)) {
                 List<PathLeakScanner.Leak> found = new ArrayList<>();
@@ -463,6 +464,7 @@ public final class Realiser {
                         throw new BuildFailedException(sb.toString());
                     }
                     listener.pathLeaks(drvPath, drv, leaks);
+                    leaks.forEach(l -> leaked.add(l.toString()));
                 }
             }
             Set<StorePath> candidates = new TreeSet<>(inputs);
@@ -472,7 +474,7 @@ public final class Realiser {
                         ? Optional.of(f.ca()) : Optional.empty();
                 store.registerOutput(e.getValue(), outDirs.get(e.getKey()), candidates, Optional.of(drvPath), ca);
                 store.recordProvenance(e.getValue(), dev.crabstore.store.local.Provenance.built(
-                        java.time.Instant.now(), provenanceDetails));
+                        java.time.Instant.now(), provenanceDetails, leaked));
             }
         });
     }

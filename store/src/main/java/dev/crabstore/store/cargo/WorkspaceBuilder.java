@@ -285,10 +285,35 @@ public final class WorkspaceBuilder {
         Realiser realiser = realiser(toolchain, runner, jobs, keepGoing, timeout, listener).knowing(plan.byPath());
         Map<StorePath, Realiser.Outcome> outcomes = realiser.realise(roots);
         boolean ok = outcomes.values().stream().allMatch(Realiser.Outcome::succeeded);
+        if (ok && strictPaths) {
+            refuseRecordedLeaks(plan);
+        }
         List<Path> artifacts = ok ? linkArtifacts(ws, cargo, plan) : List.of();
         String profile = cargo.unitGraph().roots().isEmpty() ? "dev"
                 : cargo.unitGraph().unit(cargo.unitGraph().roots().get(0)).profile().name();
         return new Result(planned, plan, outcomes, artifacts, ok, profile);
+    }
+
+    /**
+     * {@code --strict-paths} for the units this build did not build: an output built earlier without it keeps the
+     * absolute paths its scan found (recorded in its provenance); it fails the build as it would have failed its own.
+     */
+    private void refuseRecordedLeaks(UnitDerivationPlan plan) {
+        StringBuilder sb = new StringBuilder();
+        for (StorePath drvPath : plan.drvPaths()) {
+            for (StorePath out : plan.byPath().get(drvPath).outputPaths().values()) {
+                List<String> leaks = store.provenance(out).map(dev.crabstore.store.local.Provenance::pathLeaks)
+                        .orElse(List.of());
+                if (!leaks.isEmpty()) {
+                    sb.append(sb.isEmpty() ? "" : "\n").append(out.name()).append(" was built without --strict-paths "
+                            + "and its output contains absolute paths outside the store:");
+                    leaks.forEach(l -> sb.append("\n  ").append(l));
+                }
+            }
+        }
+        if (!sb.isEmpty()) {
+            throw new dev.crabstore.store.build.BuildFailedException(sb.toString());
+        }
     }
 
     /**
