@@ -119,12 +119,15 @@ public final class BuildCommand implements Runnable {
         Path buildPlan = cargo.buildPlan();
         ProgressBar bar = new ProgressBar(context.err(), context.env());
         BuildProgress listener = new BuildProgress(bar, verbose);
+        // cargo plans (on a plan-cache miss) while the store opens.
+        WorkspaceBuilder.PlanStart planStart = WorkspaceBuilder.startPlan(
+                StoreHome.fromEnvironment(context.env()).root(), ws, cargo.selection(), buildPlan, context.env());
         try (LocalStore store = options.openStore(context);
                 Substituters caches = substitution.open(context, store, ws)) {
             WorkspaceBuilder builder = new WorkspaceBuilder(store, context.env()).substituteFrom(caches)
                     .strictPaths(strictPaths);
             JsonMessages[] json = new JsonMessages[1];
-            WorkspaceBuilder.Result r = builder.build(ws, cargo.selection(), buildPlan, options.runner(context),
+            WorkspaceBuilder.Result r = builder.build(planStart, options.runner(context),
                     options.jobs(), options.keepGoing, options.timeout(), planned -> {
                         bar.total(planned.plan().byPath().size());
                         BuildListener l = recorder == null ? listener : BuildListener.both(listener, recorder);
@@ -172,6 +175,8 @@ public final class BuildCommand implements Runnable {
                     context.err().println("warning: cannot record the no-op fingerprint " + fingerprint + ": " + e);
                 }
             }
+        } finally {
+            planStart.abandon();
         }
     }
 
