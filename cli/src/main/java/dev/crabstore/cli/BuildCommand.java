@@ -87,10 +87,21 @@ public final class BuildCommand implements Runnable {
     @Override
     public void run() {
         if (!messageFormat.equals("human") && !messageFormat.equals("json")) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--message-format must be human or json, not '" + messageFormat + "'");
         }
         timings.validate(spec.commandLine());
+        // Flags are checked before anything is planned or built: a bad value must leave the store untouched.
+        var parsed = spec.commandLine().getParseResult();
+        if (rounds < 1) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--rounds must be at least 1");
+        }
+        if (!check && parsed.hasMatchedOption("--rounds")) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--rounds needs --check");
+        }
+        if (push == null && parsed.hasMatchedOption("--sign")) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--sign needs --push");
+        }
         TimingRecorder recorder = timings.enabled() ? new TimingRecorder(java.time.Clock.systemUTC()) : null;
         try (CpuMonitor cpu = recorder == null ? null : new CpuMonitor(new ProcStatCpuUsage(), recorder,
                 java.time.Duration.ofMillis(100))) {
@@ -108,12 +119,15 @@ public final class BuildCommand implements Runnable {
         Path buildPlan = cargo.buildPlan();
         ProgressBar bar = new ProgressBar(context.err(), context.env());
         BuildProgress listener = new BuildProgress(bar, verbose);
+        // cargo plans (on a plan-cache miss) while the store opens.
+        WorkspaceBuilder.PlanStart planStart = WorkspaceBuilder.startPlan(
+                StoreHome.fromEnvironment(context.env()).root(), ws, cargo.selection(), buildPlan, context.env());
         try (LocalStore store = options.openStore(context);
                 Substituters caches = substitution.open(context, store, ws)) {
             WorkspaceBuilder builder = new WorkspaceBuilder(store, context.env()).substituteFrom(caches)
                     .strictPaths(strictPaths);
             JsonMessages[] json = new JsonMessages[1];
-            WorkspaceBuilder.Result r = builder.build(ws, cargo.selection(), buildPlan, options.runner(context),
+            WorkspaceBuilder.Result r = builder.build(planStart, options.runner(context),
                     options.jobs(), options.keepGoing, options.timeout(), planned -> {
                         bar.total(planned.plan().byPath().size());
                         BuildListener l = recorder == null ? listener : BuildListener.both(listener, recorder);
@@ -161,6 +175,8 @@ public final class BuildCommand implements Runnable {
                     context.err().println("warning: cannot record the no-op fingerprint " + fingerprint + ": " + e);
                 }
             }
+        } finally {
+            planStart.abandon();
         }
     }
 
@@ -190,9 +206,6 @@ public final class BuildCommand implements Runnable {
 
     /** {@code --check}: every unit rebuilt {@code rounds} times and compared; any difference fails the command. */
     private void checkReproducible(WorkspaceBuilder builder, WorkspaceBuilder.Result r) {
-        if (rounds < 1) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--rounds must be at least 1");
-        }
         long t0 = System.nanoTime();
         java.util.List<dev.crabstore.store.build.Realiser.CheckResult> results = builder.check(r,
                 options.runner(context), options.jobs(), options.timeout(), rounds, new BuildListener() {

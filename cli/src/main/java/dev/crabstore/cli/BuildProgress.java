@@ -96,7 +96,12 @@ final class BuildProgress implements BuildListener {
 
     @Override
     public void failed(StorePath p, Derivation d, String message) {
-        if (!message.startsWith("dependency ") && !message.startsWith("not built")) {
+        if (message.startsWith("could not compile ") && message.indexOf('\n') > 0) {
+            // rustc's diagnostics, then which unit failed, as cargo prints them
+            int nl = message.indexOf('\n');
+            bar.println(Ansi.forStderr(message.substring(nl + 1).stripTrailing() + "\n\nerror: "
+                    + message.substring(0, nl)));
+        } else if (!message.startsWith("dependency ") && !message.startsWith("not built")) {
             bar.println(Ansi.forStderr("error: " + message));
         }
         bar.finished(p.name());

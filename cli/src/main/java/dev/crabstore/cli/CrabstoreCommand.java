@@ -62,6 +62,7 @@ public final class CrabstoreCommand implements Runnable {
                 java.nio.charset.StandardCharsets.UTF_8), true));
         cl.setErr(new java.io.PrintWriter(new java.io.OutputStreamWriter(context.err(),
                 java.nio.charset.StandardCharsets.UTF_8), true));
+        cl.setParameterExceptionHandler(CrabstoreCommand::usageError);
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
             if (ex instanceof CrabstoreException ce) {
                 cmd.getErr().println("error: " + ex.getMessage());
@@ -70,5 +71,35 @@ public final class CrabstoreCommand implements Runnable {
             throw ex;
         });
         return cl;
+    }
+
+    /**
+     * A usage error (an unknown option or command, a missing or invalid value): one {@code error:} line as every
+     * failure prints, the option or command a mistyped name meant, and where the options are, instead of picocli's
+     * default of the whole option list. Exit code 2.
+     */
+    private static int usageError(CommandLine.ParameterException ex, String[] args) {
+        CommandLine cmd = ex.getCommandLine();
+        // Commands that throw with a fresh CommandLine of their own have no streams set: print on the top level's.
+        CommandLine top = cmd;
+        while (top.getParent() != null) {
+            top = top.getParent();
+        }
+        java.io.PrintWriter err = top.getErr();
+        err.println("error: " + ex.getMessage());
+        if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getUnmatched().isEmpty()) {
+            List<String> meant = DidYouMean.suggest(cmd, u.getUnmatched().get(0));
+            if (!meant.isEmpty()) {
+                err.println("  tip: did you mean " + String.join(" or ", meant.stream().map(m -> "'" + m + "'").toList())
+                        + "?");
+            }
+        }
+        String name = cmd.getCommandSpec().qualifiedName(" ");
+        if (!name.startsWith("crabstore")) {
+            name = "crabstore " + name;
+        }
+        err.println("For more information, try '" + name + " --help'.");
+        err.flush();
+        return cmd.getCommandSpec().exitCodeOnInvalidInput();
     }
 }

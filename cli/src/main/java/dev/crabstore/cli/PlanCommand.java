@@ -35,6 +35,9 @@ public final class PlanCommand implements Runnable {
     @Option(names = "--format", description = "text, json or dot (default: text).")
     String format = "text";
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     public PlanCommand(CliContext context) {
         this.context = context;
     }
@@ -42,7 +45,7 @@ public final class PlanCommand implements Runnable {
     @Override
     public void run() {
         if (!List.of("text", "json", "dot").contains(format)) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--format must be text, json or dot, not '" + format + "'");
         }
         Path ws = cargo.workspace();

@@ -280,8 +280,17 @@ public final class TestCommand implements Runnable {
     private static String label(WorkspaceBuilder.Result r, TestRun run) {
         Unit u = r.planned().cargo().unitGraph().unit(run.unit());
         MetadataPackage pkg = r.planned().cargo().metadata().pkg(u.pkgId(), "cargo metadata");
-        return pkg.name() + " (" + (u.target().isLib() ? "lib" : u.target().kindLabel() + " \"" + u.target().name()
-                + "\"") + " test)";
+        return label(pkg.name(), u.target());
+    }
+
+    /** As cargo describes a test target: {@code greet (lib test)}, {@code hello (bin "hello" test)}, {@code hello
+     * (test "cli")} (an integration test or bench is a test already). */
+    static String label(String pkg, dev.crabstore.planner.unit.UnitTarget t) {
+        if (t.isLib()) {
+            return pkg + " (lib test)";
+        }
+        boolean testTarget = t.kind().contains("test") || t.kind().contains("bench");
+        return pkg + " (" + t.kindLabel() + " \"" + t.name() + "\"" + (testTarget ? "" : " test") + ")";
     }
 
     /** What selects only this harness, as cargo suggests: {@code -p greet --lib}, {@code -p hello --test cli}. */

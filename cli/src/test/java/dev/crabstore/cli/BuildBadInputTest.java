@@ -1,6 +1,7 @@
 package dev.crabstore.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.crabstore.testkit.Corpus;
@@ -138,7 +139,7 @@ class BuildBadInputTest {
 
     /** Nothing was registered in the store but what planning writes (.drv files and sources): no build output. */
     void assertNoOutputs() throws Exception {
-        Path store = dir.resolve("home/.local/share/crabstore/store");
+        Path store = dir.resolve("home/store");
         if (Files.isDirectory(store)) {
             try (var s = Files.list(store)) {
                 assertTrue(s.noneMatch(p -> !p.getFileName().toString().endsWith(".drv")
@@ -163,5 +164,27 @@ class BuildBadInputTest {
         CliRun r = build(dir.resolve("nowhere"));
         assertEquals(2, r.exitCode(), r.stderr());
         assertTrue(r.stderr().contains("no Cargo.toml in " + dir.resolve("nowhere")), r.stderr());
+    }
+
+    @Test
+    void zeroCheckRoundsAreRefusedBeforeAnythingIsBuilt() throws Exception {
+        Path ws = example();
+        CliRun r = build(ws, "--offline", "--check", "--rounds", "0");
+        assertEquals(2, r.exitCode(), r.stderr());
+        assertTrue(r.stderr().startsWith("error: --rounds must be at least 1"), r.stderr());
+        assertFalse(r.stderr().contains("Compiling"), r.stderr());
+        assertNoOutputs();
+    }
+
+    @Test
+    void flagsThatOnlyModifyAnotherNeedIt() throws Exception {
+        Path ws = example();
+        CliRun rounds = build(ws, "--offline", "--rounds", "2");
+        assertEquals(2, rounds.exitCode(), rounds.stderr());
+        assertTrue(rounds.stderr().startsWith("error: --rounds needs --check"), rounds.stderr());
+        CliRun sign = build(ws, "--offline", "--sign", dir.resolve("key.sec").toString());
+        assertEquals(2, sign.exitCode(), sign.stderr());
+        assertTrue(sign.stderr().startsWith("error: --sign needs --push"), sign.stderr());
+        assertNoOutputs();
     }
 }

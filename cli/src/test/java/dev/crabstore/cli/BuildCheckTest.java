@@ -95,6 +95,16 @@ class BuildCheckTest {
                 ws.toString(), "--offline").assertOk();
         assertTrue(warned.stderr().contains("warning: where-0.1.0-bin-where contains absolute paths outside the store")
                 && warned.stderr().contains(" at byte "), warned.stderr());
+        // The output is in the store now, with its leak: --strict-paths still refuses it, although nothing is built
+        // (before, it answered "0 built" and a CI job with --strict-paths passed with the leaky output).
+        Files.delete(ws.resolve("target/debug/where"));
+        CliRun again = CliRun.run(new byte[0], CliRun.envWithHome(dir.resolve("home")), "build", "--dir",
+                ws.toString(), "--offline", "--strict-paths");
+        assertEquals(1, again.exitCode(), again.stderr());
+        assertTrue(again.stderr().contains("error: where-0.1.0-bin-where was built without --strict-paths and its "
+                + "output contains absolute paths outside the store:") && again.stderr().contains(": /build/ws"),
+                again.stderr());
+        assertTrue(Files.notExists(ws.resolve("target/debug/where")), "no link to what --strict-paths refused");
     }
 
     /**

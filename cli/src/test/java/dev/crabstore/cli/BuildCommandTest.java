@@ -260,6 +260,8 @@ class BuildCommandTest {
         assertEquals(1, r.exitCode());
         assertTrue(r.stderr().contains("error[E0308]: mismatched types"), r.stderr());
         assertTrue(r.stderr().contains("could not compile `greet v0.2.0`"), r.stderr());
+        // As cargo: the diagnostics, then the line that says which unit failed (it came first, above them).
+        assertTrue(r.stderr().indexOf("error[E0308]") < r.stderr().indexOf("error: could not compile"), r.stderr());
         assertTrue(Files.notExists(ws.resolve("target/debug/hello")));
     }
 

@@ -196,7 +196,7 @@ class CrashRecoveryTest {
                 }
                 assertTrue(System.nanoTime() < deadline, "no progress: " + b.err());
             }
-            if (b.process().waitFor(random.nextInt(300), TimeUnit.MILLISECONDS)) {
+            if (b.process().waitFor(random.nextInt(100), TimeUnit.MILLISECONDS)) {
                 return false;
             }
         } else {

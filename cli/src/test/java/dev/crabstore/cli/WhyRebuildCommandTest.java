@@ -68,6 +68,9 @@ class WhyRebuildCommandTest {
         assertEquals(4, greet, "greet's lib, build script and its run, and hello");
         assertEquals(Map.of("src/lib.rs of greet changed", greet), causes(env));
         assertTrue(why(env).out().contains("src/lib.rs of greet changed (invalidates " + greet + " units)\n"));
+        // The time as the reference shows it, to the second (it was printed with nanoseconds).
+        assertTrue(why(env).out().matches("(?s)\\d+ of \\d+ units must be rebuilt \\(compared with the build of "
+                + "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ\\):\n.*"), why(env).out());
         String newHello = UnitPlan.of(env, ws, "--offline").drvPath(u -> u.get("package").asString().equals("hello"));
         CliRun diff = CliRun.run(new byte[0], env, "diff", oldHello.toString(), newHello).assertOk();
         assertTrue(diff.out().contains("1 root cause:\n• src/lib.rs of greet changed\n      modified: src/lib.rs\n"
@@ -107,6 +110,11 @@ class WhyRebuildCommandTest {
         CliRun r = CliRun.run(new byte[0], e, "diff", file.toString(), file.toString());
         assertEquals(2, r.exitCode(), r.stderr());
         assertTrue(r.stderr().contains("is not in the store dir"), r.stderr());
+        // A mistyped name (or a target/ link not built yet) is not there at all, which is what to say.
+        r = CliRun.run(new byte[0], e, "diff", dir.resolve("target/debug/nothere").toString(), file.toString());
+        assertEquals(2, r.exitCode(), r.stderr());
+        assertTrue(r.stderr().contains("error: path '" + dir.resolve("target/debug/nothere") + "' does not exist"),
+                r.stderr());
         String added = CliRun.run(new byte[0], e, "store", "add", file.toString()).assertOk().out().strip();
         r = CliRun.run(new byte[0], e, "diff", added, added);
         assertEquals(2, r.exitCode(), r.stderr());

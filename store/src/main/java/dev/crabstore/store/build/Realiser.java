@@ -96,6 +96,15 @@ public final class Realiser {
         return this;
     }
 
+    /**
+     * Derivations whose {@code .drv} files the caller has just written to the store (a plan's): {@link #load} takes
+     * them as they are instead of reading and parsing each file back (0.1-0.4 s for a plan of 226).
+     */
+    public Realiser knowing(Map<StorePath, Derivation> written) {
+        loaded.putAll(written);
+        return this;
+    }
+
     /** Extra facts recorded with what this realiser builds (e.g. the toolchain's version). */
     public Realiser recordWith(Map<String, String> details) {
         this.provenanceDetails = Map.copyOf(details);
@@ -438,6 +447,7 @@ public final class Realiser {
 
     private void build(StorePath drvPath, Derivation drv, SortedMap<String, StorePath> outputs, StringBuilder log) {
         produce(drvPath, drv, outputs, log, (outDirs, inputs) -> {
+            List<String> leaked = new ArrayList<>();
             if (leakScanner != null && drv.outputs().values().stream().noneMatch(o -> o instanceof DerivationOutput.Fixed)
                     && !copiesUpstreamSource(drv)) {
                 List<PathLeakScanner.Leak> found = new ArrayList<>();
@@ -454,6 +464,7 @@ public final class Realiser {
                         throw new BuildFailedException(sb.toString());
                     }
                     listener.pathLeaks(drvPath, drv, leaks);
+                    leaks.forEach(l -> leaked.add(l.toString()));
                 }
             }
             Set<StorePath> candidates = new TreeSet<>(inputs);
@@ -463,7 +474,7 @@ public final class Realiser {
                         ? Optional.of(f.ca()) : Optional.empty();
                 store.registerOutput(e.getValue(), outDirs.get(e.getKey()), candidates, Optional.of(drvPath), ca);
                 store.recordProvenance(e.getValue(), dev.crabstore.store.local.Provenance.built(
-                        java.time.Instant.now(), provenanceDetails));
+                        java.time.Instant.now(), provenanceDetails, leaked));
             }
         });
     }

@@ -27,15 +27,31 @@ public record RustToolchain(Path sysroot, String host, String versionText, List<
      */
     public static RustToolchain probe(Path dir, Map<String, String> env, String target, CargoConfig config) {
         String rustc = env.getOrDefault("RUSTC", "rustc");
-        String vv = run(dir, env, rustc, "-vV");
-        String sysroot = run(dir, env, rustc, "--print", "sysroot").strip();
-        String host = vv.lines().filter(l -> l.startsWith("host: ")).map(l -> l.substring(6).strip()).findFirst()
-                .orElseThrow(() -> new StoreIOException("`rustc -vV` printed no host triple"));
         List<String> base = new ArrayList<>(List.of(rustc, "--print=cfg"));
         if (target != null) {
             base.addAll(List.of("--target", target));
         }
-        List<String> cfg = List.of(run(dir, env, base.toArray(String[]::new)).strip().split("\n"));
+        // The three probes are independent: run at once, they cost one rustc start-up instead of three.
+        java.util.concurrent.Executor ownThread = r -> {
+            Thread t = new Thread(r, "rustc-probe");
+            t.setDaemon(true);
+            t.start();
+        };
+        java.util.concurrent.CompletableFuture<String> sysrootRun = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> run(dir, env, rustc, "--print", "sysroot"), ownThread);
+        java.util.concurrent.CompletableFuture<String> cfgRun = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> run(dir, env, base.toArray(String[]::new)), ownThread);
+        String vv;
+        String sysroot;
+        List<String> cfg;
+        try {
+            vv = run(dir, env, rustc, "-vV");
+        } finally {
+            sysroot = joinProbe(sysrootRun).strip();
+            cfg = List.of(joinProbe(cfgRun).strip().split("\n"));
+        }
+        String host = vv.lines().filter(l -> l.startsWith("host: ")).map(l -> l.substring(6).strip()).findFirst()
+                .orElseThrow(() -> new StoreIOException("`rustc -vV` printed no host triple"));
         List<String> flags = config.rustflags(target != null ? target : host, cfg);
         if (!flags.isEmpty()) {
             base.addAll(flags);
@@ -45,6 +61,14 @@ public record RustToolchain(Path sysroot, String host, String versionText, List<
         // are in each derivation already. Not the sysroot's location, which differs between machines.
         String id = Hash.sha256(vv).toNix32().substring(0, 32);
         return new RustToolchain(Path.of(sysroot), host, vv, cfg, id);
+    }
+
+    private static String joinProbe(java.util.concurrent.CompletableFuture<String> f) {
+        try {
+            return f.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
     }
 
     /** What the sandbox mounts, for the builtins' check. */

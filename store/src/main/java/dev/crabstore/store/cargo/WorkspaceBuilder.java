@@ -102,6 +102,49 @@ public final class WorkspaceBuilder {
      * plan bypasses the plan cache, whose key does not cover the file; only {@code cargo metadata} runs.
      */
     public Planned plan(Path workspace, CargoSelection selection, Path buildPlan) {
+        return plan(startPlan(store.home().root(), workspace, selection, buildPlan, env));
+    }
+
+    /**
+     * The first step of a plan, which needs no open store: the plan cache looked up and, on a miss, cargo started
+     * (about half a second, which a command can spend opening the store). Finish it with {@link #plan(PlanStart)}
+     * or {@link #build(PlanStart, CommandRunner, int, boolean, Duration, java.util.function.Function)}, or
+     * {@link PlanStart#abandon()} it.
+     */
+    public static final class PlanStart {
+        private final Path ws;
+        private final CargoSelection selection;
+        private final Path buildPlan;
+        private final PlanCache cache;
+        private final String key;
+        private final PlanCache.Entry entry;
+        private final CompletableFuture<CargoPlan> cargoRun;
+
+        private PlanStart(Path ws, CargoSelection selection, Path buildPlan, PlanCache cache, String key,
+                PlanCache.Entry entry, CompletableFuture<CargoPlan> cargoRun) {
+            this.ws = ws;
+            this.selection = selection;
+            this.buildPlan = buildPlan;
+            this.cache = cache;
+            this.key = key;
+            this.entry = entry;
+            this.cargoRun = cargoRun;
+        }
+
+        /** Waits for cargo if it was started (its outcome unused): no cargo is left running. */
+        public void abandon() {
+            if (cargoRun != null) {
+                cargoRun.handle((r, x) -> null).join();
+            }
+        }
+    }
+
+    /**
+     * Starts planning {@code workspace} for a store whose home is {@code storeRoot}: fails at once without a
+     * Cargo.toml, else looks up the plan cache and, on a miss, starts cargo in the background.
+     */
+    public static PlanStart startPlan(Path storeRoot, Path workspace, CargoSelection selection, Path buildPlan,
+            Map<String, String> env) {
         Path ws = workspace.toAbsolutePath().normalize();
         if (!Files.isRegularFile(ws.resolve("Cargo.toml"))) {
             throw new dev.crabstore.core.InvalidFormatException("no Cargo.toml in " + ws
@@ -109,13 +152,26 @@ public final class WorkspaceBuilder {
         }
         CargoPlanRunner runner = new CargoPlanRunner(env.getOrDefault("CARGO", "cargo"),
                 CargoPlanRunner.cargoVariables(env));
-        PlanCache cache = new PlanCache(store.home().root().resolve("var/plans"));
+        PlanCache cache = new PlanCache(storeRoot.resolve("var/plans"));
         String key = PlanCache.key(ws, selection, env);
         PlanCache.Entry entry = buildPlan != null ? null : cache.get(key).orElse(null);
-        // On a miss, cargo (about half a second) runs while the lockfile, config and toolchain are read here.
+        // On a miss, cargo (about half a second) runs while the store opens and the lockfile, config and toolchain
+        // are read.
         CompletableFuture<CargoPlan> cargoRun = entry != null ? null : CompletableFuture.supplyAsync(
                 () -> buildPlan != null ? runner.planFromBuildPlan(ws, selection, buildPlan.toAbsolutePath())
                         : runner.plan(ws, selection));
+        return new PlanStart(ws, selection, buildPlan, cache, key, entry, cargoRun);
+    }
+
+    /** The rest of a plan begun with {@link #startPlan}: its derivations are written to this builder's store. */
+    public Planned plan(PlanStart start) {
+        Path ws = start.ws;
+        CargoSelection selection = start.selection;
+        Path buildPlan = start.buildPlan;
+        PlanCache cache = start.cache;
+        String key = start.key;
+        PlanCache.Entry entry = start.entry;
+        CompletableFuture<CargoPlan> cargoRun = start.cargoRun;
         CargoConfig config;
         String target;
         RegistrySources.ReadLock early = null;
@@ -208,9 +264,16 @@ public final class WorkspaceBuilder {
     /** As above, with a listener made once the plan is known (for output that names units). */
     public Result build(Path workspace, CargoSelection selection, Path buildPlan, CommandRunner runner, int jobs,
             boolean keepGoing, Duration timeout, java.util.function.Function<Planned, BuildListener> listenerFor) {
-        Path ws = workspace.toAbsolutePath().normalize();
+        return build(startPlan(store.home().root(), workspace, selection, buildPlan, env), runner, jobs, keepGoing,
+                timeout, listenerFor);
+    }
+
+    /** As above, for a plan begun with {@link #startPlan} (before the store was opened). */
+    public Result build(PlanStart start, CommandRunner runner, int jobs, boolean keepGoing, Duration timeout,
+            java.util.function.Function<Planned, BuildListener> listenerFor) {
+        Path ws = start.ws;
         lastWorkspace = ws.toString();
-        Planned planned = plan(ws, selection, buildPlan);
+        Planned planned = plan(start);
         BuildListener listener = listenerFor.apply(planned);
         CargoPlan cargo = planned.cargo();
         RustToolchain toolchain = planned.toolchain();
@@ -219,13 +282,38 @@ public final class WorkspaceBuilder {
         for (int r : cargo.unitGraph().roots()) {
             roots.add(plan.drvPaths().get(r));
         }
-        Realiser realiser = realiser(toolchain, runner, jobs, keepGoing, timeout, listener);
+        Realiser realiser = realiser(toolchain, runner, jobs, keepGoing, timeout, listener).knowing(plan.byPath());
         Map<StorePath, Realiser.Outcome> outcomes = realiser.realise(roots);
         boolean ok = outcomes.values().stream().allMatch(Realiser.Outcome::succeeded);
+        if (ok && strictPaths) {
+            refuseRecordedLeaks(plan);
+        }
         List<Path> artifacts = ok ? linkArtifacts(ws, cargo, plan) : List.of();
         String profile = cargo.unitGraph().roots().isEmpty() ? "dev"
                 : cargo.unitGraph().unit(cargo.unitGraph().roots().get(0)).profile().name();
         return new Result(planned, plan, outcomes, artifacts, ok, profile);
+    }
+
+    /**
+     * {@code --strict-paths} for the units this build did not build: an output built earlier without it keeps the
+     * absolute paths its scan found (recorded in its provenance); it fails the build as it would have failed its own.
+     */
+    private void refuseRecordedLeaks(UnitDerivationPlan plan) {
+        StringBuilder sb = new StringBuilder();
+        for (StorePath drvPath : plan.drvPaths()) {
+            for (StorePath out : plan.byPath().get(drvPath).outputPaths().values()) {
+                List<String> leaks = store.provenance(out).map(dev.crabstore.store.local.Provenance::pathLeaks)
+                        .orElse(List.of());
+                if (!leaks.isEmpty()) {
+                    sb.append(sb.isEmpty() ? "" : "\n").append(out.name()).append(" was built without --strict-paths "
+                            + "and its output contains absolute paths outside the store:");
+                    leaks.forEach(l -> sb.append("\n  ").append(l));
+                }
+            }
+        }
+        if (!sb.isEmpty()) {
+            throw new dev.crabstore.store.build.BuildFailedException(sb.toString());
+        }
     }
 
     /**
@@ -405,16 +493,20 @@ public final class WorkspaceBuilder {
         }
         UnitDerivationPlan plan = new UnitDerivationPlanner(g, cargo.metadata(), settings, sd, SYSTEM,
                 toolchain.identity(), ws.toString(), sources).plan(sourceDrvs);
-        // Every .drv into the store, inputs first; one validity query for all (most exist after the first plan).
-        Map<StorePath, Derivation> all = new LinkedHashMap<>(sourceDrvs);
+        // Every .drv into the store, inputs first: one validity query, one transaction for those not there yet.
+        List<StorePath> expected = new ArrayList<>();
+        List<LocalStore.Text> texts = new ArrayList<>();
+        sourceDrvs.forEach((p, d) -> {
+            expected.add(p);
+            texts.add(drvText(d));
+        });
         for (int i : plan.order()) {
-            all.put(plan.drvPaths().get(i), plan.derivations().get(i));
+            expected.add(plan.drvPaths().get(i));
+            texts.add(drvText(plan.derivations().get(i)));
         }
-        Set<StorePath> valid = store.protectAll(all.keySet());
-        for (Map.Entry<StorePath, Derivation> e : all.entrySet()) {
-            if (!valid.contains(e.getKey()) && !addDrv(e.getValue()).equals(e.getKey())) {
-                throw new IllegalStateException("the .drv of " + e.getKey() + " was written under another path");
-            }
+        List<StorePath> written = store.addTexts(texts);
+        if (!written.equals(expected)) {
+            throw new IllegalStateException("a .drv was written under another path than its derivation's");
         }
         return plan;
     }
@@ -431,8 +523,13 @@ public final class WorkspaceBuilder {
     }
 
     StorePath addDrv(Derivation d) {
-        String aterm = d.render(store.storeDir());
-        return store.addText(d.name() + ".drv", aterm.getBytes(StandardCharsets.UTF_8), d.references());
+        LocalStore.Text t = drvText(d);
+        return store.addText(t.name(), t.contents(), t.references());
+    }
+
+    private LocalStore.Text drvText(Derivation d) {
+        return new LocalStore.Text(d.name() + ".drv", d.render(store.storeDir()).getBytes(StandardCharsets.UTF_8),
+                d.references());
     }
 
     /**

@@ -21,12 +21,27 @@ import java.time.Duration;
  * I/O errors are failures. Nothing is left at the destination when anything fails.
  */
 public final class VerifiedDownloader {
-    private final HttpClient http;
     private final Duration timeout;
+    /**
+     * Made on the first http(s) download: building an HttpClient loads the TLS stack and parses the CA certificates,
+     * about half a second of a build that fetches nothing (an edit, a fresh checkout) or only {@code file://} URLs.
+     */
+    private HttpClient http;
 
     public VerifiedDownloader(Duration timeout) {
         this.timeout = timeout;
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NORMAL).build();
+    }
+
+    /** Whether an HTTP client has been made yet (none is until an http(s) URL is fetched). */
+    synchronized boolean httpClientMade() {
+        return http != null;
+    }
+
+    private synchronized HttpClient http() {
+        if (http == null) {
+            http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NORMAL).build();
+        }
+        return http;
     }
 
     public void download(URI url, Hash expected, Path dest, String what) {
@@ -74,7 +89,7 @@ public final class VerifiedDownloader {
         HttpRequest req = HttpRequest.newBuilder(url).timeout(timeout).GET().build();
         HttpResponse<InputStream> resp;
         try {
-            resp = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
+            resp = http().send(req, HttpResponse.BodyHandlers.ofInputStream());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new FetchException("interrupted while downloading " + what, e);

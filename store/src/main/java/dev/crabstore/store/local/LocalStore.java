@@ -21,6 +21,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -133,10 +134,13 @@ public final class LocalStore implements AutoCloseable {
         String s = arg;
         if (!s.startsWith(logical + "/") && !s.startsWith(real + "/")) {
             Path p = Path.of(arg).toAbsolutePath().normalize();
+            if (!java.nio.file.Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                throw new dev.crabstore.core.InvalidFormatException("path '" + arg + "' does not exist");
+            }
             try {
                 p = p.toRealPath();
             } catch (java.io.IOException e) {
-                // not there: take the name as given
+                // a link that leads nowhere: take the name as given
             }
             s = p.toString();
         }
@@ -255,6 +259,78 @@ public final class LocalStore implements AutoCloseable {
             }
         }
         return path;
+    }
+
+    /** A text file to add by content: its name, bytes and references (as {@link #addText}). */
+    public record Text(String name, byte[] contents, Set<StorePath> references) {}
+
+    /**
+     * {@link #addText} for many files (a plan's {@code .drv} files), with one validity query, one write of temporary
+     * roots and one database transaction for all instead of one each. A file's references must be valid or come
+     * before it in {@code texts}. Each new file is written under its path's lock (taken in path order, so two
+     * processes adding overlapping batches cannot deadlock) and renamed into place before the rows are committed
+     * together: a crash in between leaves invalid files that {@link StoreRecovery} removes, as for one path.
+     *
+     * @return the paths, in the order of {@code texts}
+     */
+    public List<StorePath> addTexts(List<Text> texts) {
+        List<StorePath> paths = new java.util.ArrayList<>(texts.size());
+        Map<StorePath, Text> missing = new java.util.LinkedHashMap<>();
+        for (Text t : texts) {
+            Hash h = Hash.sha256(t.contents());
+            StorePath p = storeDir().makeTextPath(t.name(), h, t.references());
+            paths.add(p);
+            missing.putIfAbsent(p, t);
+        }
+        missing.keySet().removeAll(protectAll(missing.keySet()));
+        if (missing.isEmpty()) {
+            return paths;
+        }
+        List<PathLocks.PathLock> held = new java.util.ArrayList<>();
+        List<Path> written = new java.util.ArrayList<>();
+        try {
+            for (StorePath p : new TreeSet<>(missing.keySet())) {
+                held.add(locks.lock(p));
+            }
+            // Another process may have added some while we waited for their locks.
+            missing.keySet().removeAll(db.validAmong(missing.keySet()));
+            List<PathInfo> rows = new java.util.ArrayList<>();
+            long now = clock.instant().getEpochSecond();
+            try (GcLock.Held l = gcLock.shared()) {
+                for (Map.Entry<StorePath, Text> e : missing.entrySet()) {
+                    StorePath p = e.getKey();
+                    Path file = scratchRoot().resolve("text-" + p.hashPart() + "-" + Thread.currentThread().getId());
+                    written.add(file);
+                    Files.write(file, e.getValue().contents());
+                    Canonicaliser.canonicalise(file);
+                    NarDigest digest = NarDumper.digest(file);
+                    Path real = realPath(p);
+                    if (Files.exists(real, LinkOption.NOFOLLOW_LINKS)) {
+                        Canonicaliser.deleteTree(real);
+                    }
+                    Files.move(file, real, StandardCopyOption.ATOMIC_MOVE);
+                    rows.add(new PathInfo(p, digest.narHash(), digest.narSize(), new TreeSet<>(e.getValue()
+                            .references()), Optional.empty(), new TreeSet<>(), Optional.of(new ContentAddress(
+                            ContentAddressMethod.TEXT, Hash.sha256(e.getValue().contents()))), now));
+                }
+                db.registerAll(rows);
+                missing.keySet().forEach(registeredHere::add);
+            }
+        } catch (IOException e) {
+            throw new StoreIOException("cannot add " + missing.size() + " text files to the store", e);
+        } finally {
+            for (Path f : written) {
+                try {
+                    Files.deleteIfExists(f);
+                } catch (IOException e) {
+                    // left for the next GC of var/tmp
+                }
+            }
+            for (PathLocks.PathLock l : held) {
+                l.close();
+            }
+        }
+        return paths;
     }
 
     /** Writes the contents of a path into a scratch dir and returns the canonical tree. */

@@ -23,6 +23,33 @@ public final class Provenance {
         return JSON.writeValueAsString(m);
     }
 
+    /**
+     * Built, with the absolute paths outside the store its output holds ({@code pathLeaks}, as the scan before
+     * registration found them), so that a later {@code --strict-paths} build refuses the output it did not build.
+     */
+    public static String built(Instant at, Map<String, String> details, java.util.List<String> pathLeaks) {
+        Map<String, Object> m = base("built", at);
+        m.putAll(details);
+        if (!pathLeaks.isEmpty()) {
+            m.put("pathLeaks", pathLeaks);
+        }
+        return JSON.writeValueAsString(m);
+    }
+
+    /** The {@code pathLeaks} of a record (none when it has no such field or is unreadable). */
+    public static java.util.List<String> pathLeaks(String record) {
+        java.util.List<String> leaks = new java.util.ArrayList<>();
+        try {
+            var node = JSON.readTree(record).get("pathLeaks");
+            if (node != null) {
+                node.forEach(n -> leaks.add(n.asString()));
+            }
+        } catch (tools.jackson.core.JacksonException e) {
+            // a damaged record says nothing about leaks
+        }
+        return leaks;
+    }
+
     public static String substituted(Instant at, String from) {
         Map<String, Object> m = base("substituted", at);
         m.put("from", from);

@@ -224,6 +224,32 @@ public final class StoreDatabase implements AutoCloseable {
         }
     }
 
+    /**
+     * Registers several paths in one transaction (one commit instead of one per path), in the given order: a path's
+     * references must be valid already or come before it in {@code infos}. All or none are registered.
+     */
+    public synchronized void registerAll(java.util.List<PathInfo> infos) {
+        if (infos.isEmpty()) {
+            return;
+        }
+        try {
+            connection.setAutoCommit(false);
+            try {
+                for (PathInfo info : infos) {
+                    insert(info);
+                }
+                connection.commit();
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            } finally {
+                connection.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw failure("register " + infos.size() + " paths", e);
+        }
+    }
+
     private void insert(PathInfo info) throws SQLException {
         try (PreparedStatement ps = connection.prepareStatement(
                 "INSERT OR IGNORE INTO ValidPaths (path, narHash, narSize, deriver, ca, sigs, registrationTime)"

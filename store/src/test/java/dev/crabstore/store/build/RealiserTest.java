@@ -2,6 +2,7 @@ package dev.crabstore.store.build;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.crabstore.core.drv.Derivation;
@@ -133,6 +134,21 @@ class RealiserTest {
         events.clear();
         realiser(false).realise(List.of(use));
         assertEquals(List.of("fresh use-src"), events, "everything valid: nothing rebuilt, inputs not even visited");
+    }
+
+    /** A plan's derivations, handed over as written, are used as they are: no .drv is read back and parsed. */
+    @Test
+    void derivationsItIsToldOfAreNotReadBack() {
+        StorePath a = add(base("told-a", "/bin/sh").args("-c", "/bin/mkdir $out").buildInputAddressed(
+                new DerivationHasher(SD, drvs::get)));
+        StorePath b = add(base("told-b", "/bin/sh").inputDrv(a, "out").args("-c", "/bin/mkdir $out")
+                .buildInputAddressed(new DerivationHasher(SD, drvs::get)));
+        Realiser r = realiser(false).knowing(drvs);
+        assertSame(drvs.get(a), r.load(a));
+        Map<StorePath, Realiser.Outcome> out = r.realise(List.of(b));
+        assertTrue(out.get(b).succeeded(), out.get(b).error().orElse(""));
+        assertSame(drvs.get(b), r.load(b));
+        assertEquals(List.of("built told-a", "built told-b"), events);
     }
 
     /**

@@ -54,6 +54,16 @@ class VerifiedDownloaderTest {
     }
 
     @Test
+    void makesNoHttpClientUntilAnHttpUrlIsFetched() throws Exception {
+        VerifiedDownloader d = downloader();
+        Path src = Files.write(dir.resolve("local.crate"), CRATE);
+        d.download(src.toUri(), Hash.sha256(CRATE), dir.resolve("copy.crate"), "local 1.0.0");
+        assertFalse(d.httpClientMade(), "a file:// download (or none) must not pay for an HTTP client");
+        d.download(URI.create(base + "/ok.crate"), Hash.sha256(CRATE), dir.resolve("ok.crate"), "ok 1.0.0");
+        assertTrue(d.httpClientMade());
+    }
+
+    @Test
     void downloadsAndVerifies() throws Exception {
         Path dest = dir.resolve("ok.crate");
         downloader().download(URI.create(base + "/ok.crate"), Hash.sha256(CRATE), dest, "ok 1.0.0");

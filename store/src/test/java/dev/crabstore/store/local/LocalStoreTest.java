@@ -101,6 +101,59 @@ class LocalStoreTest {
         }
     }
 
+    /** A batch of text files is stored and registered exactly as adding them one by one would. */
+    @Test
+    void addTextsMatchesAddTextOneByOne() throws Exception {
+        byte[] a = "a".getBytes(StandardCharsets.UTF_8);
+        byte[] c = "c".getBytes(StandardCharsets.UTF_8);
+        List<PathInfo> oneByOne = new java.util.ArrayList<>();
+        StorePath pa;
+        StorePath pb;
+        try (LocalStore single = LocalStore.open(new StoreHome(dir.resolve("single"), StoreDir.DEFAULT), CLOCK)) {
+            pa = single.addText("a.drv", a, Set.of());
+            byte[] b = ("b uses " + single.storeDir().print(pa)).getBytes(StandardCharsets.UTF_8);
+            pb = single.addText("b.drv", b, Set.of(pa));
+            StorePath pc = single.addText("c.drv", c, Set.of());
+            for (StorePath p : List.of(pa, pb, pc)) {
+                oneByOne.add(single.query(p).orElseThrow());
+            }
+        }
+        try (LocalStore store = open()) {
+            StorePath already = store.addText("c.drv", c, Set.of());
+            byte[] b = ("b uses " + store.storeDir().print(pa)).getBytes(StandardCharsets.UTF_8);
+            List<StorePath> paths = store.addTexts(List.of(new LocalStore.Text("a.drv", a, Set.of()),
+                    new LocalStore.Text("b.drv", b, Set.of(pa)), new LocalStore.Text("c.drv", c, Set.of())));
+            assertEquals(List.of(pa, pb, already), paths);
+            for (PathInfo want : oneByOne) {
+                PathInfo got = store.query(want.path()).orElseThrow();
+                assertEquals(want.narHash(), got.narHash());
+                assertEquals(want.narSize(), got.narSize());
+                assertEquals(want.references(), got.references());
+                assertEquals(want.contentAddress(), got.contentAddress());
+                assertEquals("r--r--r--", java.nio.file.attribute.PosixFilePermissions.toString(
+                        Files.getPosixFilePermissions(store.realPath(want.path()))));
+            }
+            assertEquals("b uses " + store.storeDir().print(pa), Files.readString(store.realPath(pb)));
+            assertEquals(paths, store.addTexts(List.of(new LocalStore.Text("a.drv", a, Set.of()),
+                    new LocalStore.Text("b.drv", b, Set.of(pa)), new LocalStore.Text("c.drv", c, Set.of()))));
+        }
+    }
+
+    /** A batch with a reference that is neither valid nor earlier in it registers nothing. */
+    @Test
+    void addTextsIsAllOrNothing() throws Exception {
+        try (LocalStore store = open()) {
+            StorePath missing = StorePath.parseBaseName("26qlyjafkhg4qjf7m7kl6xsk8dkbyxxc-missing.drv");
+            byte[] ok = "fine".getBytes(StandardCharsets.UTF_8);
+            byte[] bad = "refers".getBytes(StandardCharsets.UTF_8);
+            org.junit.jupiter.api.Assertions.assertThrows(dev.crabstore.store.StoreIOException.class,
+                    () -> store.addTexts(List.of(new LocalStore.Text("ok.drv", ok, Set.of()),
+                            new LocalStore.Text("bad.drv", bad, Set.of(missing)))));
+            StorePath okPath = store.storeDir().makeTextPath("ok.drv", dev.crabstore.core.hash.Hash.sha256(ok), Set.of());
+            assertFalse(store.isValid(okPath));
+        }
+    }
+
     @Test
     void registersBuiltOutputsWithScannedReferences() throws Exception {
         try (LocalStore store = open()) {
