@@ -24,7 +24,7 @@ src="$shared/corpus/workspaces/$ws_name"
 crab() { "$here/crabstore" "$@"; }
 work=$(mktemp -d /var/tmp/crabstore-bench-subst.XXXXXX)
 serve_pid=
-trap '[ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null; rm -rf "$work"' EXIT
+trap '[ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null; rm -rf "$work"' EXIT
 export CARGO_HOME="$work/cargo-home"
 flags=(--offline --locked)
 [ "$ws_name" = gitdep ] && flags=(--locked)
@@ -34,7 +34,9 @@ token=bench-token-0123456789abcdef
 printf '%s' "$token" > "$work/token"
 crab key generate --name bench-1 > "$work/key.sec"
 pub=$(crab key public < "$work/key.sec")
-CRABSTORE_HOME="$work/serve-home" crab serve --listen 127.0.0.1:0 --allow-push "$work/token" > "$work/serve.log" 2>&1 &
+# exec: $! is then the server's JVM itself (the launcher execs java), so the trap stops it, not just a subshell.
+(CRABSTORE_HOME="$work/serve-home" exec "$here/crabstore" serve --listen 127.0.0.1:0 --allow-push "$work/token" \
+  > "$work/serve.log" 2>&1) &
 serve_pid=$!
 for _ in $(seq 1 100); do grep -q 'http://' "$work/serve.log" && break; sleep 0.1; done
 url=$(grep -o 'http://[0-9.:]*' "$work/serve.log" | head -1)
