@@ -24,7 +24,13 @@ src="$shared/corpus/workspaces/$ws_name"
 crab() { "$here/crabstore" "$@"; }
 work=$(mktemp -d /var/tmp/crabstore-bench-subst.XXXXXX)
 serve_pid=
-trap '[ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null; rm -rf "$work"' EXIT
+cleanup() {
+  local rc=$?
+  if [ -n "$serve_pid" ]; then kill "$serve_pid" 2>/dev/null || true; wait "$serve_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+  exit "$rc"
+}
+trap cleanup EXIT
 export CARGO_HOME="$work/cargo-home"
 flags=(--offline --locked)
 [ "$ws_name" = gitdep ] && flags=(--locked)
