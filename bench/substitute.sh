@@ -51,6 +51,15 @@ served_paths() {
     curl -sf -o /dev/null "$url/${p%%-*}.narinfo" && echo "/crabstore/store/$p"
   done
 }
+# Warm-up, not counted: one copy and one curl of every NAR, so that no measured run pays for the server's JIT
+# warm-up on the NAR path (before it, the server has only taken uploads and answered narinfo requests).
+mapfile -t warm_paths < <(served_paths "$work/home-a")
+CRABSTORE_HOME="$work/home-warm" CRABSTORE_TRUSTED_PUBLIC_KEYS="$pub" crab copy --from "$url" "${warm_paths[@]}" \
+  > "$work/warm-copied"
+for p in $(sed -n 's|^copied ||p' "$work/warm-copied"); do
+  b=${p##*/}
+  curl -sf -o /dev/null "$url/$(curl -sf "$url/${b%%-*}.narinfo" | sed -n 's/^URL: //p')"
+done
 echo "load average before the runs: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores, shared with other work" >&2
 if [ -n "$copy_only" ]; then
   printf 'run paths compressed_MiB copy_s curl_s copy_MiB_per_s curl_MiB_per_s copy_vs_curl\n'

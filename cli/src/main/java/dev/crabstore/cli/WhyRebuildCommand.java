@@ -101,7 +101,7 @@ public final class WhyRebuildCommand implements Runnable {
             return;
         }
         out.println(must + " of " + units + " units must be rebuilt" + last.map(r -> " (compared with the build of "
-                + r.time() + ")").orElse("") + ":");
+                + r.time().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + ")").orElse("") + ":");
         for (RebuildReasons.Group g : groups) {
             int n = g.units().size();
             out.println(g.cause() + " (invalidates " + n + (n == 1 ? " unit)" : " units)"));

@@ -68,6 +68,9 @@ class WhyRebuildCommandTest {
         assertEquals(4, greet, "greet's lib, build script and its run, and hello");
         assertEquals(Map.of("src/lib.rs of greet changed", greet), causes(env));
         assertTrue(why(env).out().contains("src/lib.rs of greet changed (invalidates " + greet + " units)\n"));
+        // The time as the reference shows it, to the second (it was printed with nanoseconds).
+        assertTrue(why(env).out().matches("(?s)\\d+ of \\d+ units must be rebuilt \\(compared with the build of "
+                + "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ\\):\n.*"), why(env).out());
         String newHello = UnitPlan.of(env, ws, "--offline").drvPath(u -> u.get("package").asString().equals("hello"));
         CliRun diff = CliRun.run(new byte[0], env, "diff", oldHello.toString(), newHello).assertOk();
         assertTrue(diff.out().contains("1 root cause:\n• src/lib.rs of greet changed\n      modified: src/lib.rs\n"
