@@ -38,15 +38,34 @@ public final class DrvShowCommand implements Runnable {
             description = "The logical store directory the derivation refers to (default: ${DEFAULT-VALUE}).")
     String storeDir;
 
+    private final CliContext context;
+
+    public DrvShowCommand(CliContext context) {
+        this.context = context;
+    }
+
     @Override
     public void run() {
         StoreDir sd = new StoreDir(storeDir);
-        Derivation d = AtermParser.parse(read(file), sd, file.toString());
+        Derivation d = AtermParser.parse(read(physical(file)), sd, file.toString());
         JsonMapper mapper = JsonMapper.builder().build();
         ObjectNode root = mapper.createObjectNode();
         root.set(sd.print(d.drvPath(sd)), toJson(mapper, d, sd));
         spec.commandLine().getOut().println(NixStyleJson.print(root));
         spec.commandLine().getOut().flush();
+    }
+
+    /**
+     * Where {@code file} is on this machine: a logical store path (as every command prints them) is looked up in the
+     * store under {@code CRABSTORE_HOME} when it is not at its logical place.
+     */
+    private Path physical(Path file) {
+        String prefix = storeDir.endsWith("/") ? storeDir : storeDir + "/";
+        if (Files.exists(file) || !file.toString().startsWith(prefix)) {
+            return file;
+        }
+        return dev.crabstore.store.local.StoreHome.fromEnvironment(context.env()).realStoreDir()
+                .resolve(file.toString().substring(prefix.length()));
     }
 
     private static String read(Path file) {

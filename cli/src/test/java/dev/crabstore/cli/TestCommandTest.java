@@ -149,6 +149,31 @@ class TestCommandTest {
         }
     }
 
+    /**
+     * A {@code harness = false} test is its own program, as under cargo: compiled with {@code --cfg test}, not
+     * libtest's {@code --test} (which replaced its main: it printed "running 0 tests" and passed whatever main did).
+     */
+    @Test
+    void aTestWithoutHarnessRunsItsOwnMain() throws Exception {
+        Path manifest = ws.resolve("greet/Cargo.toml");
+        Files.writeString(manifest, Files.readString(manifest) + "\n[[test]]\nname = \"custom\"\nharness = false\n");
+        Files.createDirectories(ws.resolve("greet/tests"));
+        Files.writeString(ws.resolve("greet/tests/custom.rs"), """
+                fn main() {
+                    println!("custom main ran, cfg(test) = {}", cfg!(test));
+                    if std::env::args().any(|a| a == "fail") {
+                        std::process::exit(3);
+                    }
+                }
+                """);
+        CliRun ok = test("--test", "custom").assertOk();
+        assertTrue(ok.out().contains("custom main ran, cfg(test) = true"), ok.out() + ok.stderr());
+        assertFalse(ok.out().contains("running 0 tests"), ok.out());
+        CliRun failed = test("--test", "custom", "--", "fail");
+        assertEquals(ExitCodes.FAILURE, failed.exitCode(), failed.stderr());
+        assertTrue(failed.stderr().contains("test failed (exit code 3)"), failed.stderr());
+    }
+
     @Test
     void badInputIsRefusedBeforeAnythingRuns() {
         CliRun r = CliRun.run(new byte[0], env(), "test", "--dir", dir.resolve("nowhere").toString());

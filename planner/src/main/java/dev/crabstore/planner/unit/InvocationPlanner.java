@@ -178,8 +178,11 @@ public final class InvocationPlanner {
             a.add("split-debuginfo=" + p.splitDebuginfo());
         }
         addAssertions(a, p);
-        if (testMode) {
+        if (testMode && harness(u)) {
             a.add("--test");
+        } else if (testMode) {
+            a.add("--cfg"); // harness = false: the target's own main, compiled as cargo does
+            a.add("test");
         }
         for (String f : u.features()) {
             a.add("--cfg");
@@ -521,5 +524,17 @@ public final class InvocationPlanner {
     public List<String> rustflags(int i) {
         return graph.unit(i).platform() != null || !settings.explicitTarget() ? settings.rustflags()
                 : settings.hostRustflags();
+    }
+
+    /** Whether a test-mode unit gets libtest's harness ({@code --test}): unless its manifest says harness = false. */
+    private boolean harness(Unit u) {
+        return !settings.withoutHarness().contains(harnessKey(u));
+    }
+
+    /** The {@link PlanSettings#targetKey} of a unit's target: a lib by its table alone (it has one). */
+    public static String harnessKey(Unit u) {
+        UnitTarget t = u.target();
+        return t.isLib() ? PlanSettings.targetKey(u.pkgId(), "lib", "") : PlanSettings.targetKey(u.pkgId(),
+                t.kind().get(0), t.name());
     }
 }

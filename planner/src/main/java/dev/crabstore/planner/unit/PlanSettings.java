@@ -20,10 +20,25 @@ import java.util.Set;
  * @param targetCfg      {@code rustc --print=cfg} lines for the target (for CARGO_CFG_*), in rustc's order
  * @param primaryPackages package ids selected on the command line (CARGO_PRIMARY_PACKAGE)
  * @param extraEnv       the config {@code [env]} table
+ * @param withoutHarness test targets whose manifest says {@code harness = false} ({@link #targetKey}): compiled
+ *                       with {@code --cfg test} instead of {@code --test}, their own {@code main} is the test
  */
 public record PlanSettings(String cargo, String rustc, String rustdoc, String hostTriple, boolean explicitTarget,
         List<String> rustflags, List<String> hostRustflags, String linker, int numJobs, List<String> targetCfg,
-        Set<String> primaryPackages, Map<String, String> extraEnv) {
+        Set<String> primaryPackages, Map<String, String> extraEnv, Set<String> withoutHarness) {
+    /** Every test target with libtest's harness (cargo's default). */
+    public PlanSettings(String cargo, String rustc, String rustdoc, String hostTriple, boolean explicitTarget,
+            List<String> rustflags, List<String> hostRustflags, String linker, int numJobs, List<String> targetCfg,
+            Set<String> primaryPackages, Map<String, String> extraEnv) {
+        this(cargo, rustc, rustdoc, hostTriple, explicitTarget, rustflags, hostRustflags, linker, numJobs, targetCfg,
+                primaryPackages, extraEnv, Set.of());
+    }
+
+    /** How {@code withoutHarness} names a target: {@code <package id> <kind> <name>}, kind as the manifest's table. */
+    public static String targetKey(String pkgId, String kind, String name) {
+        return pkgId + " " + kind + " " + name;
+    }
+
     public PlanSettings {
         Objects.requireNonNull(cargo, "cargo");
         Objects.requireNonNull(rustc, "rustc");
@@ -34,6 +49,7 @@ public record PlanSettings(String cargo, String rustc, String rustdoc, String ho
         targetCfg = List.copyOf(targetCfg);
         primaryPackages = Set.copyOf(primaryPackages);
         extraEnv = Map.copyOf(extraEnv);
+        withoutHarness = Set.copyOf(withoutHarness);
         if (numJobs < 1) {
             throw new IllegalArgumentException("numJobs must be positive");
         }

@@ -207,6 +207,10 @@ public final class WorkspaceBuilder {
             cargo = new CargoPlan(units, cargo.metadata(), cargo.unitGraphJson(), cargo.metadataJson());
         }
         PlanSettings settings = settings(cargo.unitGraph(), entry.toolchain(), config, target, ws);
+        settings = new PlanSettings(settings.cargo(), settings.rustc(), settings.rustdoc(), settings.hostTriple(),
+                settings.explicitTarget(), settings.rustflags(), settings.hostRustflags(), settings.linker(),
+                settings.numJobs(), settings.targetCfg(), settings.primaryPackages(), settings.extraEnv(),
+                HarnessFreeTargets.of(cargo.unitGraph(), cargo.metadata()));
         UnitDerivationPlan plan = derive(ws, cargo, entry.toolchain(), lock, config, settings, sources);
         join(cacheWrite);
         return new Planned(cargo, entry.toolchain(), sources, settings, plan);

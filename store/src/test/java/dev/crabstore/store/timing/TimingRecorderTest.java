@@ -115,6 +115,29 @@ class TimingRecorderTest {
         assertEquals(90, u.millis());
     }
 
+    /**
+     * crabstore test realises the compilation units, then the test runs, whose inputs are the harnesses: a harness is
+     * reported again, fresh, long after it was built or found. That second report must not stretch its bar (a fresh
+     * harness showed 378 ms, a built one its build plus the whole wait until the runs started).
+     */
+    @Test
+    void aUnitReportedAgainKeepsItsFirstTimes() {
+        ManualClock clock = new ManualClock();
+        TimingRecorder rec = new TimingRecorder(clock);
+        rec.fresh(drv(0), D);
+        rec.started(drv(1), D);
+        clock.advance(100);
+        rec.built(drv(1), D, "", 100);
+        clock.advance(400);
+        rec.fresh(drv(0), D);
+        rec.fresh(drv(1), D);
+        List<UnitTiming> u = rec.report(List.of(node(0), node(1)), n -> true, "c", 1, true).units();
+        assertEquals(TimingStatus.FRESH, u.get(0).status());
+        assertEquals(0, u.get(0).millis());
+        assertEquals(TimingStatus.BUILT, u.get(1).status());
+        assertEquals(100, u.get(1).millis());
+    }
+
     @Test
     void theJsonFormHasEveryField() {
         ManualClock clock = new ManualClock();
