@@ -208,20 +208,7 @@ public final class StoreDatabase implements AutoCloseable {
      * Registering an already valid path is a no-op (the first registration wins).
      */
     public synchronized void register(PathInfo info) {
-        try {
-            connection.setAutoCommit(false);
-            try {
-                insert(info);
-                connection.commit();
-            } catch (SQLException | RuntimeException e) {
-                connection.rollback();
-                throw e;
-            } finally {
-                connection.setAutoCommit(true);
-            }
-        } catch (SQLException e) {
-            throw failure("register " + info.path(), e);
-        }
+        registerAll(java.util.List.of(info));
     }
 
     /**
@@ -246,7 +233,8 @@ public final class StoreDatabase implements AutoCloseable {
                 connection.setAutoCommit(true);
             }
         } catch (SQLException e) {
-            throw failure("register " + infos.size() + " paths", e);
+            throw failure(infos.size() == 1 ? "register " + infos.get(0).path() : "register " + infos.size() + " paths",
+                    e);
         }
     }
 
