@@ -109,16 +109,18 @@ class ConcurrentBuildsTest {
             int built = Integer.parseInt(f.group(1));
             int elsewhere = f.group(2) == null ? 0 : Integer.parseInt(f.group(2));
             int all = built + elsewhere + Integer.parseInt(f.group(3));
-            assertTrue(total == -1 || total == all, "every build has the same derivations: " + total + " vs " + all);
-            total = all;
+            // Not equal across processes: one that starts realising after another built a unit does not visit that
+            // unit's inputs (a valid output needs none), so it counts fewer (226 vs 225 seen on a quiet machine).
+            total = Math.max(total, all);
             builtSum += built;
             elsewhereSum += elsewhere;
         }
         Map<String, Integer> twice = new TreeMap<>(started);
         twice.values().removeIf(n -> n == 1);
         assertEquals(Map.of(), twice, "derivations started by more than one process");
-        assertEquals(total, started.size(), "every derivation was built by one of the processes");
-        assertEquals(total, builtSum);
+        assertTrue(total <= started.size(), "every derivation a build needed was built by one of the processes: "
+                + total + " needed, " + started.size() + " started");
+        assertEquals(started.size(), builtSum, "each started derivation built once");
         assertTrue(elsewhereSum > 0, "the builds waited for each other");
 
         // The same from cargo's JSON messages: each unit compiled (fresh: false) by exactly one process, reported
