@@ -7,17 +7,10 @@ set -euo pipefail
 ws_name=${1:?workspace: small, medium, large or gitdep}
 runs=${2:-3}
 jobs=${3:-2}
-here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
-shared="${CRABSTORE_SHARED:-$here/../shared}"
-src="$shared/corpus/workspaces/$ws_name"
-[ -d "$src" ] || { echo "no workspace $src" >&2; exit 1; }
-(cd "$here" && mvn -q -B -o package -DskipTests)
-crab() { "$here/crabstore" "$@"; }
+source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
 work=$(mktemp -d /var/tmp/crabstore-bench-build.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 export CARGO_HOME="$work/cargo-home"
-now() { date +%s.%N; }
-elapsed() { echo "$2 - $1" | bc -l; }
 flags=(--offline --locked)
 [ "$ws_name" = gitdep ] && flags=(--locked)
 # Warm the cargo registry cache (both tools then start with sources downloaded).

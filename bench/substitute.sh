@@ -16,12 +16,7 @@ ws_name=${1:?workspace: small, medium, large or gitdep}
 runs=${2:-3}
 jobs=${3:-2}
 copy_only=${COPY_ONLY:-}
-here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
-shared="${CRABSTORE_SHARED:-$here/../shared}"
-src="$shared/corpus/workspaces/$ws_name"
-[ -d "$src" ] || { echo "no workspace $src" >&2; exit 1; }
-(cd "$here" && mvn -q -B -o package -DskipTests)
-crab() { "$here/crabstore" "$@"; }
+source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
 work=$(mktemp -d /var/tmp/crabstore-bench-subst.XXXXXX)
 serve_pid=
 cleanup() {
@@ -34,8 +29,6 @@ trap cleanup EXIT
 export CARGO_HOME="$work/cargo-home"
 flags=(--offline --locked)
 [ "$ws_name" = gitdep ] && flags=(--locked)
-now() { date +%s.%N; }
-elapsed() { echo "$2 - $1" | bc -l; }
 token=bench-token-0123456789abcdef
 printf '%s' "$token" > "$work/token"
 crab key generate --name bench-1 > "$work/key.sec"
