@@ -1,7 +1,9 @@
 package dev.crabstore.testkit;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 
 /** Locates the repository, ../shared and the offline crate corpus built by scripts/setup.sh. */
@@ -43,5 +45,23 @@ public final class Corpus {
             Assumptions.abort(why);
         }
         return ws;
+    }
+
+    /** Copies a workspace (a corpus one, or an example) to {@code to}, leaving out its {@code target/} dir. */
+    public static void copyWorkspace(Path from, Path to) throws IOException {
+        try (Stream<Path> s = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                Path rel = from.relativize(p);
+                if (rel.getNameCount() > 0 && rel.getName(0).toString().equals("target")) {
+                    continue;
+                }
+                Path dst = to.resolve(rel.toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(dst);
+                } else {
+                    Files.copy(p, dst);
+                }
+            }
+        }
     }
 }

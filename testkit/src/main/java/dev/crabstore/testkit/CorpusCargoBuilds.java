@@ -77,7 +77,7 @@ public final class CorpusCargoBuilds {
             deleteTree(dir);
             Files.createDirectories(rec);
             Files.createDirectories(dir.resolve("cargo-home"));
-            copyTree(source, ws);
+            Corpus.copyWorkspace(source, ws);
             if (configToml != null) {
                 Path file = Files.createDirectories(ws.resolve(".cargo")).resolve("config.toml");
                 Files.writeString(file, (Files.exists(file) ? Files.readString(file) + "\n" : "") + configToml);
@@ -144,23 +144,6 @@ public final class CorpusCargoBuilds {
             return HexFormat.of().formatHex(d, 0, 8);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> s = Files.walk(from)) {
-            for (Path p : (Iterable<Path>) s::iterator) {
-                Path rel = from.relativize(p);
-                if (rel.getNameCount() > 0 && rel.getName(0).toString().equals("target")) {
-                    continue;
-                }
-                Path dst = to.resolve(rel.toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(dst);
-                } else {
-                    Files.copy(p, dst);
-                }
-            }
         }
     }
 
