@@ -135,9 +135,6 @@ public final class Realiser {
                     t.setDaemon(true);
                     return t;
                 });
-        // No worker runs before every build that is ready at the start is queued, so the first picked is the one
-        // most builds wait for, not the first submitted (a worker idle at submission would take it at once).
-        java.util.concurrent.atomic.AtomicBoolean started = new java.util.concurrent.atomic.AtomicBoolean();
         java.util.concurrent.atomic.AtomicLong submitted = new java.util.concurrent.atomic.AtomicLong();
         Map<StorePath, CompletableFuture<Outcome>> futures = new LinkedHashMap<>();
         java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
