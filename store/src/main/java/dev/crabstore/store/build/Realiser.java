@@ -230,10 +230,8 @@ public final class Realiser {
                 continue; // valid or substitutable: its inputs are not built for it
             }
             for (StorePath in : load(p).inputDrvs().keySet()) {
-                Integer j = index.get(in);
-                // An input placed after p is one p does not wait for: p's outputs were valid when the order was
-                // made, so its inputs were not visited through it (another derivation needs them).
-                if (j != null && j < i) {
+                Integer j = index.get(in); // before p: an expanded derivation's inputs were visited first
+                if (j != null) {
                     dependents.get(j).add(i);
                 }
             }
