@@ -15,6 +15,7 @@ import dev.crabstore.store.cargo.LastBuilds;
 import dev.crabstore.store.cargo.NoopFingerprint;
 import dev.crabstore.store.cargo.WorkspaceBuilder;
 import dev.crabstore.store.local.LocalStore;
+import dev.crabstore.store.local.OpeningStore;
 import dev.crabstore.store.local.StoreHome;
 import dev.crabstore.store.timing.CpuMonitor;
 import dev.crabstore.store.timing.ProcStatCpuUsage;
@@ -122,10 +123,11 @@ public final class BuildCommand implements Runnable {
         // cargo plans (on a plan-cache miss) while the store opens.
         WorkspaceBuilder.PlanStart planStart = WorkspaceBuilder.startPlan(
                 StoreHome.fromEnvironment(context.env()).root(), ws, cargo.selection(), buildPlan, context.env());
-        try (LocalStore store = options.openStore(context);
-                Substituters caches = substitution.open(context, store, ws)) {
-            WorkspaceBuilder builder = new WorkspaceBuilder(store, context.env()).substituteFrom(caches)
-                    .strictPaths(strictPaths);
+        // The store opens on another core while the sources are hashed and the derivations made.
+        try (OpeningStore opening = options.startOpeningStore(context);
+                Substituters caches = substitution.open(context, opening.home(), ws)) {
+            WorkspaceBuilder builder = new WorkspaceBuilder(opening.home(), opening, context.env())
+                    .substituteFrom(caches).strictPaths(strictPaths);
             JsonMessages[] json = new JsonMessages[1];
             WorkspaceBuilder.Result r = builder.build(planStart, options.runner(context),
                     options.jobs(), options.keepGoing, options.timeout(), planned -> {
@@ -134,10 +136,11 @@ public final class BuildCommand implements Runnable {
                         if (!messageFormat.equals("json")) {
                             return l;
                         }
-                        json[0] = new JsonMessages(context.out(), store, planned);
+                        json[0] = new JsonMessages(context.out(), opening.get(), planned);
                         return BuildListener.both(l, json[0]);
                     });
             bar.close();
+            LocalStore store = opening.get();
             if (json[0] != null) {
                 json[0].finished(r.succeeded());
             }

@@ -38,6 +38,11 @@ public final class StoreOptions {
         return LocalStore.open(StoreHome.fromEnvironment(context.env()), Clock.systemUTC());
     }
 
+    /** The store, opened on its own thread while the command does what needs no store. */
+    dev.crabstore.store.local.OpeningStore startOpeningStore(CliContext context) {
+        return dev.crabstore.store.local.OpeningStore.start(StoreHome.fromEnvironment(context.env()), Clock.systemUTC());
+    }
+
     CommandRunner runner(CliContext context) {
         if (noSandbox) {
             context.err().println("warning: building without a sandbox: builders can read the whole machine and reach "

@@ -44,6 +44,11 @@ public final class SubstitutionOptions {
      * @param workspace the workspace whose {@code .crabstore.toml} counts, or null
      */
     Substituters open(CliContext context, LocalStore store, Path workspace) {
+        return open(context, store.home(), workspace);
+    }
+
+    /** As above, for a store that may still be opening (only its home is needed). */
+    Substituters open(CliContext context, dev.crabstore.store.local.StoreHome home, Path workspace) {
         if (noSubstitute) {
             return null;
         }
@@ -56,8 +61,8 @@ public final class SubstitutionOptions {
             context.err().println("warning: substituters are configured but no trusted-public-keys: only "
                     + "content-addressed paths can be substituted");
         }
-        return Substituters.open(config.substituters(), trusted, store.storeDir(), context.env(),
-                store.home().root().resolve("var/substituters/misses"), config.negativeTtl(), config.downloadTimeout(),
+        return Substituters.open(config.substituters(), trusted, home.storeDir(), context.env(),
+                home.root().resolve("var/substituters/misses"), config.negativeTtl(), config.downloadTimeout(),
                 Clock.systemUTC(), m -> context.err().println("warning: " + m));
     }
 }

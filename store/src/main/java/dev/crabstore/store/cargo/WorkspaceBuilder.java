@@ -32,6 +32,8 @@ import dev.crabstore.store.config.ConfigFiles;
 import dev.crabstore.store.fetch.VerifiedDownloader;
 import dev.crabstore.store.local.GcRoots;
 import dev.crabstore.store.local.LocalStore;
+import dev.crabstore.store.local.StoreHome;
+import dev.crabstore.store.nar.NarDigest;
 import dev.crabstore.store.sandbox.CommandRunner;
 import dev.crabstore.store.sandbox.Mount;
 import java.io.IOException;
@@ -48,6 +50,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * {@code crabstore build} end to end: cargo's plan, sources into the store, one derivation per unit, realisation in
@@ -57,15 +61,29 @@ public final class WorkspaceBuilder {
     /** The logical system of the derivations. */
     public static final String SYSTEM = "x86_64-linux";
 
-    private final LocalStore store;
+    private final StoreHome home;
+    private final Supplier<LocalStore> store;
     private final Map<String, String> env;
     private Substituters substituters;
     private boolean strictPaths;
     private String lastWorkspace;
 
     public WorkspaceBuilder(LocalStore store, Map<String, String> env) {
+        this(store.home(), () -> store, env);
+    }
+
+    /**
+     * A builder whose store may still be opening ({@link dev.crabstore.store.local.OpeningStore}): a plan waits for
+     * it only once its sources are hashed and its derivations made, to write them.
+     */
+    public WorkspaceBuilder(StoreHome home, Supplier<LocalStore> store, Map<String, String> env) {
+        this.home = home;
         this.store = store;
         this.env = env;
+    }
+
+    private LocalStore store() {
+        return store.get();
     }
 
     /** Outputs with absolute paths outside the store fail their unit (instead of a warning). */
@@ -102,7 +120,7 @@ public final class WorkspaceBuilder {
      * plan bypasses the plan cache, whose key does not cover the file; only {@code cargo metadata} runs.
      */
     public Planned plan(Path workspace, CargoSelection selection, Path buildPlan) {
-        return plan(startPlan(store.home().root(), workspace, selection, buildPlan, env));
+        return plan(startPlan(home.root(), workspace, selection, buildPlan, env));
     }
 
     /**
@@ -268,7 +286,7 @@ public final class WorkspaceBuilder {
     /** As above, with a listener made once the plan is known (for output that names units). */
     public Result build(Path workspace, CargoSelection selection, Path buildPlan, CommandRunner runner, int jobs,
             boolean keepGoing, Duration timeout, java.util.function.Function<Planned, BuildListener> listenerFor) {
-        return build(startPlan(store.home().root(), workspace, selection, buildPlan, env), runner, jobs, keepGoing,
+        return build(startPlan(home.root(), workspace, selection, buildPlan, env), runner, jobs, keepGoing,
                 timeout, listenerFor);
     }
 
@@ -306,7 +324,7 @@ public final class WorkspaceBuilder {
         StringBuilder sb = new StringBuilder();
         for (StorePath drvPath : plan.drvPaths()) {
             for (StorePath out : plan.byPath().get(drvPath).outputPaths().values()) {
-                List<String> leaks = store.provenance(out).map(dev.crabstore.store.local.Provenance::pathLeaks)
+                List<String> leaks = store().provenance(out).map(dev.crabstore.store.local.Provenance::pathLeaks)
                         .orElse(List.of());
                 if (!leaks.isEmpty()) {
                     sb.append(sb.isEmpty() ? "" : "\n").append(out.name()).append(" was built without --strict-paths "
@@ -358,7 +376,7 @@ public final class WorkspaceBuilder {
             in.tree(dir, f -> isIgnored(dir, f) || f.startsWith(ws.resolve("target")));
         }
         for (StorePath drv : planned.plan().drvPaths()) {
-            in.mustExist(store.realPath(drv));
+            in.mustExist(store().realPath(drv));
         }
         for (Path link : artifacts) {
             try {
@@ -376,7 +394,7 @@ public final class WorkspaceBuilder {
      */
     Realiser testRealiser(RustToolchain toolchain, CommandRunner runner, int jobs, Duration timeout,
             BuildListener listener) {
-        return new Realiser(store, runner, builtins(toolchain),
+        return new Realiser(store(), runner, builtins(toolchain),
                 List.of(Mount.readOnly(toolchain.sysroot(), "/crabstore/toolchain")), jobs, false, timeout, listener)
                 .substituteFrom(substituters)
                 .recordWith(Map.of("rustc", toolchain.id().description(), "toolchain", toolchain.identity()));
@@ -390,7 +408,7 @@ public final class WorkspaceBuilder {
 
     private Realiser realiser(RustToolchain toolchain, CommandRunner runner, int jobs, boolean keepGoing,
             Duration timeout, BuildListener listener) {
-        return new Realiser(store, runner, builtins(toolchain),
+        return new Realiser(store(), runner, builtins(toolchain),
                 List.of(Mount.readOnly(toolchain.sysroot(), "/crabstore/toolchain")), jobs, keepGoing, timeout, listener)
                 .substituteFrom(substituters).scanForPaths(leakScanner(), strictPaths)
                 .recordWith(Map.of("rustc", toolchain.id().description(), "toolchain", toolchain.identity()));
@@ -434,9 +452,11 @@ public final class WorkspaceBuilder {
     /** Sources into the store and one derivation per unit, every .drv written to the store. */
     UnitDerivationPlan derive(Path ws, CargoPlan cargo, RustToolchain toolchain, CargoLock lock, CargoConfig config,
             PlanSettings settings, Map<String, PackageSource> sources) {
-        StoreDir sd = store.storeDir();
+        StoreDir sd = home.storeDir();
         UnitGraph g = cargo.unitGraph();
         RegistrySources registry = null;
+        SourceDigestCache digests = new SourceDigestCache(home.root().resolve("var/source-digests"));
+        List<SourceTree> trees = new ArrayList<>();
         Map<StorePath, Derivation> sourceDrvs = new LinkedHashMap<>();
         DerivationHasher hasher = new DerivationHasher(sd, sourceDrvs::get);
         for (Unit u : g.units()) {
@@ -448,8 +468,8 @@ public final class WorkspaceBuilder {
             PackageId pid = u.packageId();
             if (pid.isPath()) {
                 Path dir = Path.of(pkg.manifestDir());
-                StorePath p = store.addPath(dir, StorePath.sanitizeName(pkg.name() + "-" + pkg.version() + "-source"),
-                        f -> !isIgnored(dir, f));
+                StorePath p = sourceTree(trees, digests, dir, pkg.name() + "-" + pkg.version() + "-source",
+                        "path-package", f -> !isIgnored(dir, f));
                 sources.put(id, PackageSource.added(p));
             } else if (pid.kind().equals("registry") || pid.kind().equals("sparse")) {
                 if (registry == null) {
@@ -459,8 +479,9 @@ public final class WorkspaceBuilder {
                 Hash sha = registry.checksum(pkg.name(), pkg.version(), source);
                 RegistrySources.CrateLocation where = registry.locate(pkg.name(), pkg.version(), source, sha);
                 if (where instanceof RegistrySources.CrateLocation.Vendored v) {
-                    StorePath p = store.addPath(v.dir(), StorePath.sanitizeName(pkg.name() + "-" + pkg.version()
-                            + "-source"), f -> !f.equals(v.dir().resolve(".cargo-checksum.json")));
+                    Path checksums = v.dir().resolve(".cargo-checksum.json");
+                    StorePath p = sourceTree(trees, digests, v.dir(), pkg.name() + "-" + pkg.version() + "-source",
+                            "vendored-crate", f -> !f.equals(checksums));
                     sources.put(id, PackageSource.added(p));
                     continue;
                 }
@@ -508,11 +529,32 @@ public final class WorkspaceBuilder {
             expected.add(plan.drvPaths().get(i));
             texts.add(drvText(plan.derivations().get(i)));
         }
-        List<StorePath> written = store.addTexts(texts);
+        // Only now the store is needed (it may have been opening meanwhile): the sources first, then what uses them.
+        LocalStore s = store();
+        for (SourceTree t : trees) {
+            if (!s.addPath(t.dir(), t.name(), t.include(), t.digest()).equals(t.path())) {
+                throw new IllegalStateException("the source " + t.dir() + " was added under another path than "
+                        + t.path());
+            }
+        }
+        List<StorePath> written = s.addTexts(texts);
         if (!written.equals(expected)) {
             throw new IllegalStateException("a .drv was written under another path than its derivation's");
         }
         return plan;
+    }
+
+    /** A source tree to add to the store, its digest and so its store path known beforehand. */
+    private record SourceTree(Path dir, String name, Predicate<Path> include, NarDigest digest, StorePath path) {}
+
+    /** The store path {@code dir} will be added under (hashed, or its digest cached), recorded in {@code trees}. */
+    private StorePath sourceTree(List<SourceTree> trees, SourceDigestCache digests, Path dir, String name,
+            String filterId, Predicate<Path> include) {
+        String n = StorePath.sanitizeName(name);
+        NarDigest d = digests.digest(dir, filterId, include);
+        StorePath p = home.storeDir().makeSourcePath(n, d.narHash(), List.of(), false);
+        trees.add(new SourceTree(dir, n, include, d, p));
+        return p;
     }
 
     /** Where a git package is inside its repository: cargo checks out to .../git/checkouts/<repo>/<rev>/<subdir>. */
@@ -528,11 +570,11 @@ public final class WorkspaceBuilder {
 
     StorePath addDrv(Derivation d) {
         LocalStore.Text t = drvText(d);
-        return store.addText(t.name(), t.contents(), t.references());
+        return store().addText(t.name(), t.contents(), t.references());
     }
 
     private LocalStore.Text drvText(Derivation d) {
-        return new LocalStore.Text(d.name() + ".drv", d.render(store.storeDir()).getBytes(StandardCharsets.UTF_8),
+        return new LocalStore.Text(d.name() + ".drv", d.render(home.storeDir()).getBytes(StandardCharsets.UTF_8),
                 d.references());
     }
 
@@ -552,7 +594,7 @@ public final class WorkspaceBuilder {
      * cargo names them, target/<profile>/deps/<crate>-<hash> (examples/ for an example's); each link is a GC root.
      */
     private List<Path> linkArtifacts(Path ws, CargoPlan cargo, UnitDerivationPlan plan) {
-        GcRoots roots = new GcRoots(store.home());
+        GcRoots roots = new GcRoots(store().home());
         List<Path> links = new ArrayList<>();
         UnitGraph g = cargo.unitGraph();
         for (int r : g.roots()) {
@@ -566,7 +608,7 @@ public final class WorkspaceBuilder {
             Path dir = (u.platform() != null ? ws.resolve("target").resolve(u.platform()) : ws.resolve("target"))
                     .resolve(profileDir);
             StorePath out = plan.outputs().get(r);
-            Path real = store.realPath(out);
+            Path real = store().realPath(out);
             try (var files = Files.list(real)) {
                 for (Path f : (Iterable<Path>) files::iterator) {
                     String name = f.getFileName().toString();

@@ -217,7 +217,14 @@ public final class LocalStore implements AutoCloseable {
      * hash. Entries for which {@code include} is false are left out (e.g. {@code target/} and VCS dirs).
      */
     public StorePath addPath(Path source, String name, Predicate<Path> include) {
-        NarDigest digest = NarDumper.digest(source, include);
+        return addPath(source, name, include, NarDumper.digest(source, include));
+    }
+
+    /**
+     * {@link #addPath(Path, String, Predicate)} for a tree whose NAR digest is already known (e.g. from
+     * {@code SourceDigestCache}). The copy that goes into the store is hashed again and must have that digest.
+     */
+    public StorePath addPath(Path source, String name, Predicate<Path> include, NarDigest digest) {
         StorePath path = storeDir().makeSourcePath(name, digest.narHash(), List.of(), false);
         return addByContent(path, Set.of(), new ContentAddress(ContentAddressMethod.NAR, digest.narHash()), temp -> {
             Path copy = temp.resolve("copy");
