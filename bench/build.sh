@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # crabstore build against cargo build on a corpus workspace, interleaved, same -j, several runs.
 # usage: bench/build.sh WORKSPACE [RUNS] [JOBS]     e.g. bench/build.sh medium 3 2
-# Scenarios (issue 4): cold (empty store vs empty target/, sources already downloaded for both), fresh checkout with
+# Scenarios (issue 4): cold (a store with only the sources, from `crabstore fetch`, vs an empty target/ with cargo's
+# registry cache filled by `cargo fetch`: sources already downloaded for both), fresh checkout with
 # a warm store (cargo: empty target/), no-op, and a one-line change in a workspace leaf crate.
 set -euo pipefail
 ws_name=${1:?workspace: small, medium, large or gitdep}
@@ -22,6 +23,9 @@ leaf_file() {
 printf 'scenario run cargo_s crabstore_s ratio\n'
 for r in $(seq 1 "$runs"); do
   rm -rf "$work/c" "$work/s" "$work/home"; cp -r "$src" "$work/c"; cp -r "$src" "$work/s"
+  # Sources downloaded for both, not timed: cargo's registry cache was filled by `cargo fetch` above (crates
+  # downloaded and unpacked), crabstore's store gets the same with `crabstore fetch` and holds nothing else.
+  CRABSTORE_HOME="$work/home" crab fetch --dir "$work/s" "${flags[@]}" 2>/dev/null
   t0=$(now); (cd "$work/c" && cargo build -q -j"$jobs" "${flags[@]}") ; t1=$(now)
   CRABSTORE_HOME="$work/home" crab build --dir "$work/s" -j "$jobs" "${flags[@]}" 2>/dev/null; t2=$(now)
   c=$(elapsed "$t0" "$t1"); s=$(elapsed "$t1" "$t2")

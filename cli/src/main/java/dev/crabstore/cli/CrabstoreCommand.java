@@ -16,6 +16,7 @@ public final class CrabstoreCommand implements Runnable {
             CopyCommand.class,
             DiffCommand.class,
             DrvCommand.class,
+            FetchCommand.class,
             GcCommand.class,
             GraphCommand.class,
             HashCommand.class,

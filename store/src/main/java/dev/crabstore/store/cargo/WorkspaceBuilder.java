@@ -406,6 +406,21 @@ public final class WorkspaceBuilder {
                 new TestRunBuiltin(toolchain.id()));
     }
 
+    /**
+     * What {@code crabstore fetch} does, as {@code cargo fetch} fills cargo's registry cache: plans, then realises
+     * only the sources of the packages (registry crates downloaded, verified and unpacked, git repositories checked
+     * out; path packages are added while planning), so that a later build needs no network.
+     *
+     * @return the outcome of each source derivation of the plan
+     */
+    public Map<StorePath, Realiser.Outcome> fetch(Path workspace, CargoSelection selection, CommandRunner runner,
+            int jobs, boolean keepGoing, Duration timeout, BuildListener listener) {
+        Planned planned = plan(workspace, selection);
+        List<StorePath> sources = planned.sources().values().stream().map(PackageSource::drv)
+                .flatMap(java.util.Optional::stream).distinct().sorted().toList();
+        return realiser(planned.toolchain(), runner, jobs, keepGoing, timeout, listener).realise(sources);
+    }
+
     private Realiser realiser(RustToolchain toolchain, CommandRunner runner, int jobs, boolean keepGoing,
             Duration timeout, BuildListener listener) {
         return new Realiser(store(), runner, builtins(toolchain),
