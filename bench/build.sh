@@ -26,6 +26,7 @@ for r in $(seq 1 "$runs"); do
   # Sources downloaded for both, not timed: cargo's registry cache was filled by `cargo fetch` above (crates
   # downloaded and unpacked), crabstore's store gets the same with `crabstore fetch` and holds nothing else.
   CRABSTORE_HOME="$work/home" crab fetch --dir "$work/s" "${flags[@]}" 2>/dev/null
+  rm -rf "$work/home/var/plans" "$work/home/var/noop" "$work/home/var/source-digests"  # the build plans from scratch
   t0=$(now); (cd "$work/c" && cargo build -q -j"$jobs" "${flags[@]}") ; t1=$(now)
   CRABSTORE_HOME="$work/home" crab build --dir "$work/s" -j "$jobs" "${flags[@]}" 2>/dev/null; t2=$(now)
   c=$(elapsed "$t0" "$t1"); s=$(elapsed "$t1" "$t2")
