@@ -20,46 +20,17 @@ import org.junit.jupiter.api.io.TempDir;
  * does not match the crate fails the fetch and registers nothing for it.
  */
 class FetchCommandTest {
-    static final String ITOA = "a711937f6c6c3492b70aadb691ab12c6576ba5fcb1f2c427dbe9021cdc2dd35e";
     @TempDir
     Path dir;
 
     Path workspace(String checksum) throws Exception {
         Path ws = dir.resolve("app");
-        Files.createDirectories(ws.resolve("src"));
-        Files.createDirectories(ws.resolve(".cargo"));
-        Files.writeString(ws.resolve("src/main.rs"), "fn main() { println!(\"{}\", itoa::Buffer::new().format(42)); }\n");
-        Files.writeString(ws.resolve("Cargo.toml"), """
-                [package]
-                name = "app"
-                version = "0.1.0"
-                edition = "2021"
-
-                [dependencies]
-                itoa = "=1.0.1"
-                """);
-        Files.writeString(ws.resolve(".cargo/config.toml"), """
+        ItoaApp.write(ws, """
                 [source.crates-io]
                 replace-with = "corpus-local"
                 [source.corpus-local]
                 local-registry = "%s"
-                """.formatted(Corpus.corpusDir().resolve("registry")));
-        Files.writeString(ws.resolve("Cargo.lock"), """
-                version = 4
-
-                [[package]]
-                name = "app"
-                version = "0.1.0"
-                dependencies = [
-                 "itoa",
-                ]
-
-                [[package]]
-                name = "itoa"
-                version = "1.0.1"
-                source = "registry+https://github.com/rust-lang/crates.io-index"
-                checksum = "%s"
-                """.formatted(checksum));
+                """.formatted(Corpus.corpusDir().resolve("registry")), checksum, 42);
         return ws;
     }
 
@@ -83,7 +54,7 @@ class FetchCommandTest {
     void fetchesSourcesWithoutCompilingAndTheBuildFetchesNothing() throws Exception {
         Tools.require("cargo");
         Corpus.workspace("small"); // skips without the corpus registry
-        Path ws = workspace(ITOA);
+        Path ws = workspace(ItoaApp.CHECKSUM);
         CliRun first = CliRun.run(new byte[0], env(), "fetch", "--dir", ws.toString(), "--offline", "--locked")
                 .assertOk();
         assertTrue(first.stderr().contains("Fetched package sources in"), first.stderr());
@@ -109,7 +80,7 @@ class FetchCommandTest {
     void aChecksumMismatchFailsTheFetchAndRegistersNothingForTheCrate() throws Exception {
         Tools.require("cargo");
         Corpus.workspace("small");
-        Path ws = workspace(ITOA.replace('a', 'b'));
+        Path ws = workspace(ItoaApp.CHECKSUM.replace('a', 'b'));
         CliRun r = CliRun.run(new byte[0], env(), "fetch", "--dir", ws.toString(), "--offline", "--locked");
         assertEquals(1, r.exitCode(), r.stderr());
         assertTrue(r.stderr().contains("itoa"), r.stderr());

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * registers nothing for the crate; the same build succeeds once the registry is healthy.
  */
 class RegistryFailuresTest {
-    static final String CHECKSUM = "a711937f6c6c3492b70aadb691ab12c6576ba5fcb1f2c427dbe9021cdc2dd35e";
+    static final String CHECKSUM = ItoaApp.CHECKSUM;
     @TempDir
     Path dir;
     HttpServer server;
@@ -66,40 +66,12 @@ class RegistryFailuresTest {
         });
         server.start();
         ws = dir.resolve("app");
-        Files.createDirectories(ws.resolve("src"));
-        Files.createDirectories(ws.resolve(".cargo"));
-        Files.writeString(ws.resolve("src/main.rs"), "fn main() { println!(\"{}\", itoa::Buffer::new().format(42)); }\n");
-        Files.writeString(ws.resolve("Cargo.toml"), """
-                [package]
-                name = "app"
-                version = "0.1.0"
-                edition = "2021"
-
-                [dependencies]
-                itoa = "=1.0.1"
-                """);
-        Files.writeString(ws.resolve(".cargo/config.toml"), """
+        ItoaApp.write(ws, """
                 [source.crates-io]
                 replace-with = "test-sparse"
                 [source.test-sparse]
                 registry = "sparse+http://127.0.0.1:%d/index/"
-                """.formatted(port));
-        Files.writeString(ws.resolve("Cargo.lock"), """
-                version = 4
-
-                [[package]]
-                name = "app"
-                version = "0.1.0"
-                dependencies = [
-                 "itoa",
-                ]
-
-                [[package]]
-                name = "itoa"
-                version = "1.0.1"
-                source = "registry+https://github.com/rust-lang/crates.io-index"
-                checksum = "%s"
-                """.formatted(CHECKSUM));
+                """.formatted(port), CHECKSUM, 42);
     }
 
     @AfterEach

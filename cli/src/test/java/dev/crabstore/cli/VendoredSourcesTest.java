@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** A workspace whose registry crates are vendored ({@code [source] directory = "vendor"}, as cargo vendor writes). */
 class VendoredSourcesTest {
-    static final String CHECKSUM = "a711937f6c6c3492b70aadb691ab12c6576ba5fcb1f2c427dbe9021cdc2dd35e";
+    static final String CHECKSUM = ItoaApp.CHECKSUM;
     @TempDir
     Path dir;
     Path ws;
@@ -40,42 +40,13 @@ class VendoredSourcesTest {
             }
         }
         Files.writeString(target.resolve(".cargo-checksum.json"), "{\"files\":{},\"package\":\"" + CHECKSUM + "\"}");
-        Files.createDirectories(ws.resolve("src"));
-        Files.createDirectories(ws.resolve(".cargo"));
-        Files.writeString(ws.resolve("src/main.rs"),
-                "fn main() { println!(\"{}\", itoa::Buffer::new().format(4242)); }\n");
-        Files.writeString(ws.resolve("Cargo.toml"), """
-                [package]
-                name = "app"
-                version = "0.1.0"
-                edition = "2021"
-
-                [dependencies]
-                itoa = "=1.0.1"
-                """);
-        Files.writeString(ws.resolve(".cargo/config.toml"), """
+        ItoaApp.write(ws, """
                 [source.crates-io]
                 replace-with = "vendored-sources"
 
                 [source.vendored-sources]
                 directory = "vendor"
-                """);
-        Files.writeString(ws.resolve("Cargo.lock"), """
-                version = 4
-
-                [[package]]
-                name = "app"
-                version = "0.1.0"
-                dependencies = [
-                 "itoa",
-                ]
-
-                [[package]]
-                name = "itoa"
-                version = "1.0.1"
-                source = "registry+https://github.com/rust-lang/crates.io-index"
-                checksum = "%s"
-                """.formatted(CHECKSUM));
+                """, CHECKSUM, 4242);
     }
 
     CliRun build() {
