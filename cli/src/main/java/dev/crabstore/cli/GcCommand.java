@@ -41,6 +41,8 @@ public final class GcCommand implements Runnable {
             if (!dryRun) {
                 // The last build of a deleted checkout (kept for why-rebuild) is no root any more.
                 new dev.crabstore.store.cargo.LastBuilds(store.home()).forgetDeletedWorkspaces();
+                // Likewise the reports of its last test runs.
+                new dev.crabstore.store.cargo.LastTestRuns(store.home()).forgetDeletedWorkspaces();
             }
             GarbageCollector.Result r = GarbageCollector.collect(store, new GcRoots(store.home()), dryRun, limit, age,
                     Clock.systemUTC());

@@ -9,6 +9,7 @@ import dev.crabstore.store.build.BuildListener;
 import dev.crabstore.store.build.LibtestSummary;
 import dev.crabstore.store.build.TestReport;
 import dev.crabstore.store.cache.Substituters;
+import dev.crabstore.store.cargo.LastTestRuns;
 import dev.crabstore.store.cargo.NoopFingerprint;
 import dev.crabstore.store.cargo.WorkspaceBuilder;
 import dev.crabstore.store.cargo.WorkspaceTester;
@@ -138,6 +139,7 @@ public final class TestCommand implements Runnable {
             List<Outcome> outcomes = tester.run(r.planned(), runs, options.runner(context), options.jobs(), noFailFast,
                     rerun, options.timeout(), recorder == null ? BuildListener.NONE : recorder,
                     o -> show(o, header(r, o.run(), ws), r, transcript));
+            recordLastTest(store, ws, runs);
             if (recorder != null) {
                 writeTimings(recorder, store, r, runs, ws);
             }
@@ -162,6 +164,17 @@ public final class TestCommand implements Runnable {
                     context.err().println("warning: cannot record the no-op fingerprint " + fingerprint + ": " + e);
                 }
             }
+        }
+    }
+
+    /** The reports this command can show as cached next time, kept as GC roots until the next test of its kind. */
+    private void recordLastTest(LocalStore store, Path ws, List<TestRun> runs) {
+        List<dev.crabstore.core.path.StorePath> reports = runs.stream().map(TestRun::out).filter(store::isValid)
+                .toList();
+        try {
+            new LastTestRuns(store.home()).record(ws, cargo.selection(), testArgs, reports, java.time.Instant.now());
+        } catch (dev.crabstore.store.StoreIOException e) {
+            context.err().println("warning: " + e.getMessage() + " (gc may delete this run's reports)");
         }
     }
 

@@ -109,17 +109,42 @@ class TestCommandTest {
         assertTrue(filtered.out().contains("1 filtered out"), filtered.out());
         assertEquals(0, count(filtered.out(), "(cached)"), filtered.out());
 
-        // gc collects the reports (not roots) and what only compiling the harnesses needed (the proc-macro): the
-        // harnesses, linked in target/, run again without it (a run used to need every input of its compilation).
+        // gc keeps the last test's reports (GC roots) but collects what only compiling the harnesses needed (the
+        // proc-macro): the harnesses, linked in target/, run again without it (a run used to need every input of its
+        // compilation).
         CliRun.run(new byte[0], env(), "gc").assertOk();
         CliRun afterGc = test("-j", "2").assertOk();
-        assertEquals(0, count(afterGc.out(), "(cached)"), afterGc.out());
-        assertTrue(afterGc.stderr().contains("0 built"), afterGc.stderr());
+        assertEquals(4, count(afterGc.out(), "(cached)"), afterGc.out());
+        CliRun rerunAfterGc = test("--rerun", "-j", "2").assertOk();
+        assertEquals(0, count(rerunAfterGc.out(), "(cached)"), rerunAfterGc.out());
+        assertTrue(rerunAfterGc.stderr().contains("0 built"), rerunAfterGc.stderr());
 
         // build --tests compiles the integration test too (it failed on env!("CARGO_BIN_EXE_hello"))
         CliRun.run(new byte[0], env(), "build", "--tests", "--dir", ws.toString(), "--offline").assertOk();
         try (var files = Files.list(ws.resolve("target/debug/deps"))) {
             assertTrue(files.anyMatch(f -> f.getFileName().toString().startsWith("cli-")), "the harness is linked");
+        }
+    }
+
+    /**
+     * The last test's reports are GC roots, as the last build's derivations are: gc used to delete them, and the next
+     * unchanged {@code crabstore test} ran every harness again. Deleting the workspace frees them.
+     */
+    @Test
+    void theLastTestsReportsSurviveGcUntilTheWorkspaceIsDeleted() throws Exception {
+        test().assertOk();
+        CliRun.run(new byte[0], env(), "gc").assertOk();
+        CliRun again = test("-j", "1").assertOk(); // another command line: planned, not replayed from the fingerprint
+        assertEquals(4, count(again.out(), "(cached)"), again.out());
+        assertTrue(again.stderr().contains("4 passed (4 cached)"), again.stderr());
+
+        List<String> reports = CliRun.run(new byte[0], env(), "store", "roots").assertOk().out().lines()
+                .filter(l -> l.contains("/var/last-tests/")).map(l -> l.substring(l.indexOf(" -> ") + 4)).toList();
+        assertEquals(4, reports.size(), "one root per report");
+        BuildCommandTest.deleteTree(ws);
+        String gc = CliRun.run(new byte[0], env(), "gc").assertOk().out();
+        for (String report : reports) {
+            assertTrue(gc.contains("deleted " + report), report + " outlived its workspace: " + gc);
         }
     }
 

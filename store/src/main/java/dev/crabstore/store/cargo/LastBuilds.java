@@ -1,24 +1,19 @@
 package dev.crabstore.store.cargo;
 
 import dev.crabstore.core.InvalidFormatException;
-import dev.crabstore.core.hash.Hash;
 import dev.crabstore.core.path.StorePath;
 import dev.crabstore.store.StoreIOException;
-import dev.crabstore.store.local.GcRoots;
 import dev.crabstore.store.local.StoreHome;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /**
  * What {@code crabstore build} last built for a workspace and selection, for {@code why-rebuild}: the unit
@@ -28,8 +23,6 @@ import java.util.stream.Stream;
  */
 public final class LastBuilds {
     private static final String HEADER = "crabstore-last-build-v1";
-    /** Flags that change how cargo may fetch, not what is built. */
-    private static final List<String> NOT_IN_KEY = List.of("--offline", "--locked", "--frozen");
 
     /** One recorded build. */
     public record Record(Path file, String workspace, List<String> selection, Instant time, List<StorePath> roots,
@@ -49,10 +42,7 @@ public final class LastBuilds {
 
     /** The record's name: the workspace's absolute path and the selection, without --offline/--locked/--frozen. */
     public static String key(Path workspace, CargoSelection selection) {
-        StringBuilder sb = new StringBuilder(HEADER).append('\n').append(workspace.toAbsolutePath().normalize())
-                .append('\n');
-        selection.flags().stream().filter(f -> !NOT_IN_KEY.contains(f)).forEach(f -> sb.append(f).append('\u0000'));
-        return Hash.sha256(sb.toString()).toNix32().substring(0, 32);
+        return WorkspaceRecords.key(WorkspaceRecords.keyText(HEADER, workspace, selection));
     }
 
     public Path dir(Path workspace, CargoSelection selection) {
@@ -62,7 +52,6 @@ public final class LastBuilds {
     /** Records a successful build (replacing the last one of this workspace and selection). */
     public void record(Path workspace, CargoSelection selection, List<StorePath> roots, List<StorePath> units,
             Instant time) {
-        Path dir = dir(workspace, selection);
         StringBuilder sb = new StringBuilder(HEADER).append('\n');
         sb.append("workspace\t").append(workspace.toAbsolutePath().normalize()).append('\n');
         sb.append("selection");
@@ -70,26 +59,7 @@ public final class LastBuilds {
         sb.append('\n').append("time\t").append(time).append('\n');
         roots.forEach(r -> sb.append("root\t").append(r.baseName()).append('\n'));
         units.forEach(u -> sb.append("unit\t").append(u.baseName()).append('\n'));
-        try {
-            Files.createDirectories(dir);
-            Path links = dir.resolve("roots");
-            if (Files.isDirectory(links)) {
-                try (Stream<Path> s = Files.list(links)) {
-                    for (Path l : s.sorted(Comparator.reverseOrder()).toList()) {
-                        Files.deleteIfExists(l);
-                    }
-                }
-            }
-            GcRoots gc = new GcRoots(home);
-            for (int i = 0; i < roots.size(); i++) {
-                gc.addRoot(links.resolve(Integer.toString(i)), roots.get(i));
-            }
-            Path tmp = dir.resolve(".build.tmp-" + ProcessHandle.current().pid());
-            Files.writeString(tmp, sb.toString(), StandardCharsets.UTF_8);
-            Files.move(tmp, dir.resolve("build"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new StoreIOException("cannot record the last build in " + dir, e);
-        }
+        WorkspaceRecords.write(home, dir(workspace, selection), "build", sb.toString(), roots);
     }
 
     /** The last build of this workspace and selection, if any. */
@@ -139,40 +109,6 @@ public final class LastBuilds {
      * Returns how many were deleted.
      */
     public int forgetDeletedWorkspaces() {
-        Path all = home.root().resolve("var/last-builds");
-        if (!Files.isDirectory(all)) {
-            return 0;
-        }
-        int n = 0;
-        try (Stream<Path> dirs = Files.list(all)) {
-            for (Path dir : dirs.toList()) {
-                Optional<String> ws = workspaceOf(dir.resolve("build"));
-                if (ws.isPresent() && Files.notExists(Path.of(ws.get()))) {
-                    deleteRecord(dir);
-                    n++;
-                }
-            }
-        } catch (IOException e) {
-            throw new StoreIOException("cannot list " + all, e);
-        }
-        return n;
-    }
-
-    private static Optional<String> workspaceOf(Path file) {
-        try (Stream<String> lines = Files.lines(file, StandardCharsets.UTF_8)) {
-            return lines.filter(l -> l.startsWith("workspace\t")).findFirst()
-                    .map(l -> l.substring("workspace\t".length()));
-        } catch (IOException | java.io.UncheckedIOException e) {
-            return Optional.empty();
-        }
-    }
-
-    /** The root links first, so that no root outlives its record. */
-    private static void deleteRecord(Path dir) throws IOException {
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+        return WorkspaceRecords.forgetDeletedWorkspaces(home.root().resolve("var/last-builds"), "build");
     }
 }

@@ -74,6 +74,9 @@ public final class GarbageCollector {
             int leftovers = dryRun ? 0 : deleteLeftovers(store) + recovered.debrisDeleted()
                     + recovered.scratchDirsDeleted() + atOpen.debrisDeleted() + atOpen.scratchDirsDeleted();
             long[] links = dryRun ? new long[2] : deleteUnusedLinks(store);
+            if (!dryRun) {
+                deleteUnusedLockFiles(store);
+            }
             return new Result(deleted, freed, leftovers, (int) links[0], links[1]);
         }
     }
@@ -136,6 +139,35 @@ public final class GarbageCollector {
             throw new StoreIOException("cannot clean up " + links, e);
         }
         return new long[] {n, bytes};
+    }
+
+    /**
+     * Deletes the lock files of paths that are not valid and that nobody holds ({@link PathLocks#tryDelete}): one
+     * was left per path ever built, fetched or added, and {@code var/locks} grew forever. Those of valid paths are
+     * kept (the store's size bounds them). Returns how many were deleted.
+     */
+    static int deleteUnusedLockFiles(LocalStore store) {
+        Path dir = store.home().locksDir();
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        int n = 0;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.lock")) {
+            for (Path f : ds) {
+                String name = f.getFileName().toString();
+                String hashPart = name.substring(0, name.length() - ".lock".length());
+                if (hashPart.length() != StorePath.HASH_PART_LENGTH
+                        || store.queryPathFromHashPart(hashPart).isPresent()) {
+                    continue;
+                }
+                if (store.locks().tryDelete(hashPart)) {
+                    n++;
+                }
+            }
+        } catch (IOException e) {
+            throw new StoreIOException("cannot list " + dir, e);
+        }
+        return n;
     }
 
     /** Files in the store directory without a database row, left by interrupted runs and not being built now. */

@@ -79,6 +79,26 @@ public final class LocalStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Keeps {@code p} from the garbage collector until the returned root is closed, if it is valid (else empty): for
+     * a long-running process such as {@code serve}, which must not keep every path it ever sent for as long as it
+     * runs, as {@link #protect} would. The root is a temporary roots file of its own, deleted when closed.
+     */
+    public Optional<TempRoots> protectUntilClosed(StorePath p) {
+        TempRoots root = TempRoots.open(home);
+        try (GcLock.Held l = gcLock.shared()) {
+            root.add(p);
+            if (db.isValid(p)) {
+                return Optional.of(root);
+            }
+        } catch (RuntimeException e) {
+            root.close();
+            throw e;
+        }
+        root.close();
+        return Optional.empty();
+    }
+
     /** {@link #protect} for many paths at once: one lock, one write of temporary roots; returns the valid ones. */
     public java.util.Set<StorePath> protectAll(java.util.Collection<StorePath> paths) {
         try (GcLock.Held l = gcLock.shared()) {

@@ -14,7 +14,10 @@ import java.util.concurrent.Semaphore;
 /**
  * Per-path exclusive (not re-entrant) locks that hold across threads and processes, so that one builder makes a path while the
  * others wait for it (as Nix's per-output locks do). A process that dies releases its locks with its file
- * descriptors; lock files stay behind empty, which is harmless.
+ * descriptors. Lock files stay behind empty until the garbage collector deletes those of invalid paths
+ * ({@link #tryDelete}): it marks a file stale (one byte) before unlinking it under the lock, and whoever then gets the
+ * lock of a file it opened before the unlink sees the mark and starts over on a fresh file, as Nix's PathLocks do;
+ * otherwise two processes could each hold "the" lock, one on the unlinked file and one on its successor.
  */
 public final class PathLocks {
     private final Path dir;
@@ -37,15 +40,21 @@ public final class PathLocks {
         Semaphore local = IN_PROCESS.computeIfAbsent(file(path), k -> new Semaphore(1));
         local.acquireUninterruptibly();
         try {
-            Files.createDirectories(dir);
-            FileChannel ch = FileChannel.open(file(path), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE);
-            try {
-                FileLock fl = FileLocks.lock(ch, false);
-                return new PathLock(local, ch, fl);
-            } catch (IOException | RuntimeException e) {
-                ch.close();
-                throw e;
+            while (true) {
+                Files.createDirectories(dir);
+                FileChannel ch = FileChannel.open(file(path), StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE);
+                try {
+                    FileLock fl = FileLocks.lock(ch, false);
+                    if (ch.size() == 0) {
+                        return new PathLock(local, ch, fl);
+                    }
+                    unlinkIfStillThere(ch, file(path)); // stale: deleted while we waited for it
+                    ch.close();
+                } catch (IOException | RuntimeException e) {
+                    ch.close();
+                    throw e;
+                }
             }
         } catch (IOException e) {
             local.release();
@@ -63,19 +72,79 @@ public final class PathLocks {
             return java.util.Optional.empty();
         }
         try {
-            Files.createDirectories(dir);
-            FileChannel ch = FileChannel.open(file(path), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE);
-            FileLock fl = ch.tryLock();
-            if (fl == null) {
+            while (true) {
+                Files.createDirectories(dir);
+                FileChannel ch = FileChannel.open(file(path), StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE);
+                FileLock fl = ch.tryLock();
+                if (fl == null) {
+                    ch.close();
+                    local.release();
+                    return java.util.Optional.empty();
+                }
+                if (ch.size() == 0) {
+                    return java.util.Optional.of(new PathLock(local, ch, fl));
+                }
+                unlinkIfStillThere(ch, file(path)); // stale: deleted between our open and our lock
                 ch.close();
-                local.release();
-                return java.util.Optional.empty();
             }
-            return java.util.Optional.of(new PathLock(local, ch, fl));
         } catch (IOException e) {
             local.release();
             throw new StoreIOException("cannot lock " + path, e);
+        }
+    }
+
+    /**
+     * Deletes the lock file {@code <hashPart>.lock} if nobody holds it, in this process or another, and says whether
+     * it did. Under the lock, the file is marked stale before it is unlinked, so that a process that opened it before
+     * and is waiting for it sees, once it gets the lock, that it must open the path again ({@link #lock}).
+     */
+    boolean tryDelete(String hashPart) {
+        Path file = dir.resolve(hashPart + ".lock").toAbsolutePath().normalize();
+        Semaphore local = IN_PROCESS.computeIfAbsent(file, k -> new Semaphore(1));
+        if (!local.tryAcquire()) {
+            return false;
+        }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            FileLock fl = ch.tryLock();
+            if (fl == null) {
+                return false;
+            }
+            if (ch.size() != 0) {
+                unlinkIfStillThere(ch, file); // marked already: a killed collection's
+                return true;
+            }
+            // Size 0: nobody marked it, so nobody unlinked it; it is the file at the path.
+            ch.write(java.nio.ByteBuffer.wrap(new byte[] {'d'}), 0);
+            Files.delete(file);
+            return true; // closing the channel releases the lock
+        } catch (java.nio.file.NoSuchFileException e) {
+            return false;
+        } catch (IOException e) {
+            throw new StoreIOException("cannot delete the lock file " + file, e);
+        } finally {
+            local.release();
+        }
+    }
+
+    /**
+     * With the lock of a stale (marked) file held: if that file is still at its path, a collector killed between
+     * marking and unlinking it left it there, and every locker would find it stale forever; unlink it, as that
+     * collector meant to. Only the holder of a file's lock unlinks it, so the file read here is the one unlinked.
+     */
+    private static void unlinkIfStillThere(FileChannel ch, Path file) throws IOException {
+        byte[] nonce = ("\n" + ProcessHandle.current().pid() + "-" + Thread.currentThread().getId() + "-"
+                + System.nanoTime()).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        ch.write(java.nio.ByteBuffer.wrap(nonce), ch.size());
+        byte[] there;
+        try {
+            there = Files.readAllBytes(file);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return;
+        }
+        if (there.length >= nonce.length && java.util.Arrays.equals(there, there.length - nonce.length,
+                there.length, nonce, 0, nonce.length)) {
+            Files.deleteIfExists(file);
         }
     }
 

@@ -53,10 +53,21 @@ public final class TempRoots implements AutoCloseable {
     public static TempRoots open(StoreHome home) {
         try {
             Path d = Files.createDirectories(dir(home));
-            String name = ProcessHandle.current().pid() + "-" + System.nanoTime();
-            // Created under a hidden name and renamed once locked, so the collector never sees it unlocked.
-            Path hidden = d.resolve("." + name);
-            FileChannel ch = FileChannel.open(hidden, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            String name;
+            Path hidden;
+            FileChannel ch;
+            while (true) {
+                // Threads of one process may read the same nanoTime (serve opens one file per request).
+                name = ProcessHandle.current().pid() + "-" + System.nanoTime();
+                // Created under a hidden name and renamed once locked, so the collector never sees it unlocked.
+                hidden = d.resolve("." + name);
+                try {
+                    ch = FileChannel.open(hidden, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                    break;
+                } catch (java.nio.file.FileAlreadyExistsException e) {
+                    // try the next name
+                }
+            }
             FileLock lock = ch.lock();
             Path f = d.resolve(name);
             Files.move(hidden, f, java.nio.file.StandardCopyOption.ATOMIC_MOVE);

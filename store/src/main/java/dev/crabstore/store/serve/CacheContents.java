@@ -8,6 +8,7 @@ import dev.crabstore.core.store.PathInfo;
 import dev.crabstore.store.cache.Compression;
 import dev.crabstore.store.local.LocalStore;
 import dev.crabstore.store.local.StoreDatabase;
+import dev.crabstore.store.local.TempRoots;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.DirectoryStream;
@@ -124,13 +125,20 @@ public final class CacheContents {
         StorePath p = row.get().path();
         Rendered r = rendered.get(p.baseName());
         if (r == null || r.rowId() != row.get().id() || !nars.exists(r.url())) {
-            Optional<PathInfo> info = store.query(p);
-            if (info.isEmpty()) {
-                // Collected since the lookup.
-                return Optional.empty();
+            // Rendering may compress the path's NAR, reading the store: gc must not delete it meanwhile. A rendered
+            // narinfo reads nothing of the path (its NAR file is in the NAR cache, or dumped under a root per request).
+            Optional<TempRoots> root = store.protectUntilClosed(p);
+            if (root.isEmpty()) {
+                return Optional.empty(); // collected since the lookup
             }
-            NarInfo n = narInfo(info.get());
-            r = new Rendered(row.get().id(), n.render(store.storeDir()), n.url());
+            try (TempRoots held = root.get()) {
+                Optional<PathInfo> info = store.query(p);
+                if (info.isEmpty()) {
+                    return Optional.empty();
+                }
+                NarInfo n = narInfo(info.get());
+                r = new Rendered(row.get().id(), n.render(store.storeDir()), n.url());
+            }
             if (rendered.size() >= MAX_RENDERED) {
                 rendered.clear();
             }
@@ -167,8 +175,13 @@ public final class CacheContents {
             return Optional.empty();
         }
         PathInfo i = info.get();
+        // A temporary root until the response is written: gc deleted the path under the dump, breaking it off.
+        Optional<TempRoots> root = store.protectUntilClosed(i.path());
+        if (root.isEmpty()) {
+            return Optional.empty();
+        }
         return Optional.of(Resource.streamed(i.narSize(), CacheFile.Kind.NAR.contentType(),
-                out -> store.dumpPath(i.path(), out)));
+                out -> store.dumpPath(i.path(), out), root.get()::close));
     }
 
     /**

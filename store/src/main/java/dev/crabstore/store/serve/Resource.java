@@ -96,7 +96,17 @@ public interface Resource extends AutoCloseable {
 
     /** Bytes of a known length produced by {@code producer} while sending. */
     static Resource streamed(long length, String contentType, Producer producer) {
+        return streamed(length, contentType, producer, () -> {});
+    }
+
+    /** As {@link #streamed(long, String, Producer)}, running {@code onClose} once the body is written (or not). */
+    static Resource streamed(long length, String contentType, Producer producer, Runnable onClose) {
         return new Resource() {
+            @Override
+            public void close() {
+                onClose.run();
+            }
+
             @Override
             public String contentType() {
                 return contentType;

@@ -106,4 +106,46 @@ class GarbageCollectorTest {
         }
     }
 
+
+    /**
+     * var/locks used to grow by one file per path ever locked. gc deletes those of invalid paths nobody holds; a lock
+     * held (here or by another process) and those of valid paths are kept.
+     */
+    @Test
+    void deletesLockFilesOfInvalidPathsNobodyHolds() throws Exception {
+        try (LocalStore s = LocalStore.open(home(), Clock.systemUTC())) {
+            StorePath valid = text(s, "valid", "valid", Set.of());
+            List<StorePath> done = new java.util.ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                StorePath p = s.storeDir().makeOutputPath("out", dev.crabstore.core.hash.Hash.sha256("drv " + i),
+                        "unit-" + i);
+                s.locks().lock(p).close(); // as a build that failed, or whose output gc collected since
+                done.add(p);
+            }
+            StorePath heldHere = done.remove(0);
+            StorePath heldElsewhere = done.remove(0);
+            Path locks = home().locksDir();
+            Process other = new ProcessBuilder("python3", "-c", "import fcntl,sys\nf=open(sys.argv[1],'w')\n"
+                    + "fcntl.lockf(f, fcntl.LOCK_EX); print('held', flush=True)\nsys.stdin.readline()",
+                    locks.resolve(heldElsewhere.hashPart() + ".lock").toString()).start();
+            try (PathLocks.PathLock l = s.locks().lock(heldHere)) {
+                assertEquals("held", new java.io.BufferedReader(new java.io.InputStreamReader(other.getInputStream()))
+                        .readLine());
+                GarbageCollector.collect(s, new GcRoots(home()), false, Long.MAX_VALUE, 0, Clock.systemUTC());
+                for (StorePath p : done) {
+                    assertFalse(Files.exists(locks.resolve(p.hashPart() + ".lock")), p + "'s lock file is deleted");
+                }
+                for (StorePath p : List.of(valid, heldHere, heldElsewhere)) {
+                    assertTrue(Files.exists(locks.resolve(p.hashPart() + ".lock")), p + "'s lock file is kept");
+                }
+            } finally {
+                other.destroyForcibly().waitFor();
+            }
+            GarbageCollector.collect(s, new GcRoots(home()), false, Long.MAX_VALUE, 0, Clock.systemUTC());
+            try (var left = Files.list(locks)) {
+                assertEquals(List.of(valid.hashPart() + ".lock"), left.map(f -> f.getFileName().toString()).toList(),
+                        "released, they go too");
+            }
+        }
+    }
 }

@@ -1,6 +1,7 @@
 package dev.crabstore.store.local;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.crabstore.core.path.StorePath;
 import java.nio.file.Path;
@@ -87,6 +88,58 @@ class PathLocksTest {
         } finally {
             p.destroyForcibly();
         }
+    }
+
+    /**
+     * The collector deletes lock files of invalid paths (marking them, then unlinking them, under the lock). A locker
+     * that opened the file before and waited for it must not keep the lock of the unlinked file, or it and the next
+     * locker (who creates a fresh file) would both hold "the" lock: it sees the mark and starts over.
+     */
+    @Test
+    void aLockerThatWaitedForADeletedLockFileStartsOverOnAFreshOne() throws Exception {
+        PathLocks locks = new PathLocks(dir);
+        Path lockFile = dir.resolve(A.hashPart() + ".lock");
+        // The deleter, as PathLocks.tryDelete does it: lock, mark, unlink, release.
+        Process deleter = new ProcessBuilder("python3", "-c", "import fcntl,os,sys\nf=open(sys.argv[1],'w')\n"
+                + "fcntl.lockf(f, fcntl.LOCK_EX); print('held', flush=True)\nsys.stdin.readline()\n"
+                + "f.write('d'); f.flush(); os.unlink(sys.argv[1]); print('deleted', flush=True)",
+                lockFile.toString()).redirectErrorStream(true).start();
+        try {
+            java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(
+                    deleter.getInputStream()));
+            assertEquals("held", out.readLine());
+            java.util.concurrent.CompletableFuture<PathLocks.PathLock> mine = java.util.concurrent.CompletableFuture
+                    .supplyAsync(() -> locks.lock(A));
+            awaitBlockedLock(ProcessHandle.current().pid()); // opened the file, waiting for its lock
+            deleter.getOutputStream().write('\n');
+            deleter.getOutputStream().flush();
+            assertEquals("deleted", out.readLine());
+            try (PathLocks.PathLock held = mine.get(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                assertTrue(java.nio.file.Files.exists(lockFile), "the lock is held on a file at the path");
+                Process other = new ProcessBuilder("python3", "-c", "import fcntl,sys\nf=open(sys.argv[1],'w')\n"
+                        + "try:\n fcntl.lockf(f, fcntl.LOCK_EX|fcntl.LOCK_NB); print('got')\n"
+                        + "except OSError: print('busy')", lockFile.toString()).start();
+                assertEquals("busy", new String(other.getInputStream().readAllBytes()).strip(),
+                        "a second locker must not get the lock too");
+            }
+        } finally {
+            deleter.destroyForcibly();
+        }
+    }
+
+    /** A collector killed between marking a lock file and unlinking it must not leave every locker looping on it. */
+    @Test
+    void aMarkedLockFileLeftAtItsPathIsReplaced() throws Exception {
+        PathLocks locks = new PathLocks(dir);
+        Path lockFile = dir.resolve(A.hashPart() + ".lock");
+        java.nio.file.Files.writeString(lockFile, "d");
+        try (PathLocks.PathLock held = java.util.concurrent.CompletableFuture.supplyAsync(() -> locks.lock(A))
+                .get(30, java.util.concurrent.TimeUnit.SECONDS)) {
+            assertEquals(0, java.nio.file.Files.size(lockFile), "a fresh lock file");
+        }
+        java.nio.file.Files.writeString(lockFile, "d");
+        locks.tryLock(A).orElseThrow().close();
+        assertEquals(0, java.nio.file.Files.size(lockFile));
     }
 
     /** Waits until {@code /proc/locks} shows process {@code pid} blocked on a lock. */

@@ -1,0 +1,60 @@
+package dev.crabstore.store.cargo;
+
+import dev.crabstore.core.path.StorePath;
+import dev.crabstore.store.local.StoreHome;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * What {@code crabstore test} last ran for a workspace, selection and test arguments: the reports (outputs of the
+ * {@code builtin:test-run} derivations) in {@code var/last-tests/<key>/test}, each a GC root
+ * ({@code var/last-tests/<key>/roots/<n>}). Without them {@code gc} deleted every report, and the next unchanged
+ * {@code crabstore test} ran every harness again. The next test of the same key replaces the roots; gc drops them once
+ * the workspace directory is deleted, as it does a {@link LastBuilds last build}'s.
+ */
+public final class LastTestRuns {
+    private static final String HEADER = "crabstore-last-test-v1";
+
+    private final StoreHome home;
+
+    public LastTestRuns(StoreHome home) {
+        this.home = home;
+    }
+
+    /**
+     * The record's name: the workspace, the selection (without --offline/--locked/--frozen) and the harnesses'
+     * arguments, so that a filtered run ({@code test -- name}) does not drop the reports of the full one.
+     */
+    public static String key(Path workspace, CargoSelection selection, List<String> testArgs) {
+        StringBuilder sb = WorkspaceRecords.keyText(HEADER, workspace, selection).append("\u0001args\u0000");
+        testArgs.forEach(a -> sb.append(a).append('\u0000'));
+        return WorkspaceRecords.key(sb);
+    }
+
+    public Path dir(Path workspace, CargoSelection selection, List<String> testArgs) {
+        return home.root().resolve("var/last-tests").resolve(key(workspace, selection, testArgs));
+    }
+
+    /**
+     * Records a test command's reports (the valid outputs of its runs: passed now, or before and reused), replacing
+     * the last record of the same workspace, selection and arguments.
+     */
+    public void record(Path workspace, CargoSelection selection, List<String> testArgs, List<StorePath> reports,
+            Instant time) {
+        StringBuilder sb = new StringBuilder(HEADER).append('\n');
+        sb.append("workspace\t").append(workspace.toAbsolutePath().normalize()).append('\n');
+        sb.append("selection");
+        selection.flags().forEach(f -> sb.append('\t').append(f));
+        sb.append('\n').append("args");
+        testArgs.forEach(a -> sb.append('\t').append(a));
+        sb.append('\n').append("time\t").append(time).append('\n');
+        reports.forEach(r -> sb.append("report\t").append(r.baseName()).append('\n'));
+        WorkspaceRecords.write(home, dir(workspace, selection, testArgs), "test", sb.toString(), reports);
+    }
+
+    /** Deletes the records (and so the GC roots) of workspaces whose directory no longer exists; how many. */
+    public int forgetDeletedWorkspaces() {
+        return WorkspaceRecords.forgetDeletedWorkspaces(home.root().resolve("var/last-tests"), "test");
+    }
+}
