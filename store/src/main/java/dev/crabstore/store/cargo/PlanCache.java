@@ -25,6 +25,11 @@ import tools.jackson.databind.node.ObjectNode;
  * running them. An entry is found by a key over everything the plan depends on that can be read without cargo
  * (selection flags, the environment cargo reads, Cargo.lock, the root manifest, cargo config files, rustup's
  * toolchain choice) and is used only if every manifest cargo read then (members and path dependencies) is unchanged.
+ *
+ * <p>The key names the workspace's own files relative to it, so a checkout of the same workspace elsewhere finds the
+ * entry too: cargo's answers are then moved to the new place by rewriting the old workspace path, which is only done
+ * when every path package lies inside the workspace (a path dependency outside it would be another directory from
+ * the new place) and both paths are plain (characters that JSON and file URLs write as they are).
  */
 public final class PlanCache {
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -38,7 +43,7 @@ public final class PlanCache {
     public record Entry(CargoPlan cargo, RustToolchain toolchain) {}
 
     public static String key(Path ws, CargoSelection selection, Map<String, String> env) {
-        StringBuilder sb = new StringBuilder("crabstore-plan-v2\n").append(ws).append('\n')
+        StringBuilder sb = new StringBuilder("crabstore-plan-v3\n").append(ws).append('\n')
                 .append(selection.command()).append('\n');
         selection.flags().forEach(f -> sb.append(f).append('\u0000'));
         sb.append('\n');
@@ -72,7 +77,17 @@ public final class PlanCache {
                 Path.of(rustupHome, "settings.toml"))) {
             sb.append(f).append(':').append(contentHash(f)).append('\n');
         }
-        return Hash.sha256(sb.toString()).toNix32();
+        return Hash.sha256(relative(sb.toString(), ws.toString())).toNix32();
+    }
+
+    /** {@code text} with the workspace path written as {@code <ws>} wherever it starts a path. */
+    static String relative(String text, String ws) {
+        return text.replaceAll(java.util.regex.Pattern.quote(ws) + "(?=[/\"#\n:]|$)", "<ws>");
+    }
+
+    /** Letters, digits and {@code / . _ - + @ ~}: what a JSON string and a file URL both hold unescaped. */
+    static boolean isPlain(String path) {
+        return path.matches("/[A-Za-z0-9/._+@~-]*");
     }
 
     private static String contentHash(Path f) {
@@ -83,20 +98,31 @@ public final class PlanCache {
         }
     }
 
-    public Optional<Entry> get(String key) {
+    /** The entry of {@code key} for the workspace {@code ws}, moved there if it was made in another checkout. */
+    public Optional<Entry> get(String key, Path ws) {
         Path f = dir.resolve(key + ".json");
         if (!Files.isRegularFile(f)) {
             return Optional.empty();
         }
         try {
             JsonNode n = JSON.readTree(Files.readString(f, StandardCharsets.UTF_8));
+            String from = n.get("workspace").asString();
+            String to = ws.toString();
+            boolean moved = !from.equals(to);
+            if (moved && !(isPlain(from) && isPlain(to) && n.get("relocatable").asBoolean())) {
+                return Optional.empty();
+            }
             for (JsonNode m : n.get("manifests")) {
-                if (!contentHash(Path.of(m.get("path").asString())).equals(m.get("hash").asString())) {
+                String path = m.get("path").asString();
+                if (moved) {
+                    path = to + path.substring(from.length()); // relocatable: every manifest is inside the workspace
+                }
+                if (!contentHash(Path.of(path)).equals(m.get("hash").asString())) {
                     return Optional.empty();
                 }
             }
-            String ug = n.get("unitGraph").asString();
-            String md = n.get("metadata").asString();
+            String ug = moved ? moved(n.get("unitGraph").asString(), from, to) : n.get("unitGraph").asString();
+            String md = moved ? moved(n.get("metadata").asString(), from, to) : n.get("metadata").asString();
             CargoPlan cargo = new CargoPlan(UnitGraph.parse(ug, f.toString()), CargoMetadata.parse(md, f.toString()),
                     ug, md);
             JsonNode t = n.get("toolchain");
@@ -110,8 +136,16 @@ public final class PlanCache {
         }
     }
 
-    public void put(String key, Entry e) {
+    /** cargo's JSON about a workspace at {@code from}, as about the same workspace at {@code to}. */
+    static String moved(String json, String from, String to) {
+        return json.replaceAll(java.util.regex.Pattern.quote(from) + "(?=[/\"#])",
+                java.util.regex.Matcher.quoteReplacement(to));
+    }
+
+    /** Records {@code e}, the plan of the workspace {@code ws}, under {@code key}. */
+    public void put(String key, Path ws, Entry e) {
         ObjectNode n = JSON.createObjectNode();
+        n.put("workspace", ws.toString());
         n.put("unitGraph", e.cargo().unitGraphJson());
         n.put("metadata", e.cargo().metadataJson());
         var manifests = n.putArray("manifests");
@@ -124,6 +158,11 @@ public final class PlanCache {
         for (String p : paths) {
             manifests.addObject().put("path", p).put("hash", contentHash(Path.of(p)));
         }
+        // Relocatable when the workspace holds exactly the path packages: none outside it, and no registry or git
+        // checkout (a CARGO_HOME) inside it, whose paths must not move.
+        String inside = ws + "/";
+        n.put("relocatable", e.cargo().metadata().packages().values().stream()
+                .allMatch(p -> p.id().startsWith("path+") == p.manifestPath().startsWith(inside)));
         ObjectNode t = n.putObject("toolchain");
         t.put("sysroot", e.toolchain().sysroot().toString());
         t.put("host", e.toolchain().host());

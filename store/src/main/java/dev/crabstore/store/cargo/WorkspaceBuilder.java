@@ -172,7 +172,7 @@ public final class WorkspaceBuilder {
                 CargoPlanRunner.cargoVariables(env));
         PlanCache cache = new PlanCache(storeRoot.resolve("var/plans"));
         String key = PlanCache.key(ws, selection, env);
-        PlanCache.Entry entry = buildPlan != null ? null : cache.get(key).orElse(null);
+        PlanCache.Entry entry = buildPlan != null ? null : cache.get(key, ws).orElse(null);
         // On a miss, cargo (about half a second) runs while the store opens and the lockfile, config and toolchain
         // are read.
         CompletableFuture<CargoPlan> cargoRun = entry != null ? null : CompletableFuture.supplyAsync(
@@ -211,7 +211,7 @@ public final class WorkspaceBuilder {
             entry = new PlanCache.Entry(join(cargoRun), toolchain);
             if (buildPlan == null) {
                 PlanCache.Entry e = entry;
-                cacheWrite = CompletableFuture.runAsync(() -> cache.put(key, e));
+                cacheWrite = CompletableFuture.runAsync(() -> cache.put(key, ws, e));
             }
         }
         // cargo may have written the lockfile (created or updated it): parse again only then.
