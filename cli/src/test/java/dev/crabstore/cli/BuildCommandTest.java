@@ -1,6 +1,7 @@
 package dev.crabstore.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.crabstore.testkit.Corpus;
@@ -53,6 +54,12 @@ class BuildCommandTest {
         assertEquals("HELLO, CRAB\nHello from Crab!\nbuilt for x86_64-unknown-linux-gnu\n", out);
         CliRun again = CliRun.run(new byte[0], env(), "build", "--dir", ws.toString(), "--offline").assertOk();
         assertTrue(again.stderr().contains("0 built"), again.stderr());
+        // Another selection compiles what cargo compiles for it (greet-macros and hello: cargo's unit graph differs
+        // for them), not greet too: being selected (CARGO_PRIMARY_PACKAGE) is not an input of a unit.
+        CliRun selected = CliRun.run(new byte[0], env(), "build", "--dir", ws.toString(), "--offline", "-p", "hello")
+                .assertOk();
+        assertTrue(selected.stderr().contains("2 built, 2 fresh"), selected.stderr());
+        assertFalse(selected.stderr().contains("Compiling greet v"), selected.stderr());
         // Editing a source rebuilds only what depends on it.
         Path main = ws.resolve("hello/src/main.rs");
         Files.writeString(main, Files.readString(main).replace("built for", "made for"));

@@ -36,7 +36,16 @@ public final class NoopFingerprint {
 
     /** The fingerprint file of a command line run in {@code cwd} with {@code env}, under the store home. */
     public static Path file(Path storeHome, List<String> args, Path cwd, Map<String, String> env) {
-        StringBuilder sb = new StringBuilder(MAGIC).append('\n').append(cwd.toAbsolutePath()).append('\n');
+        return file(storeHome, args, cwd, env, codeIdentity());
+    }
+
+    /**
+     * As above, for the crabstore build {@code code} names: another build of crabstore (an upgrade) may plan other
+     * derivations for the same inputs, so it must not replay what an earlier one recorded.
+     */
+    static Path file(Path storeHome, List<String> args, Path cwd, Map<String, String> env, String code) {
+        StringBuilder sb = new StringBuilder(MAGIC).append('\n').append(code).append('\n').append(cwd.toAbsolutePath())
+                .append('\n');
         for (String a : args) {
             sb.append(a).append('\u0000');
         }
@@ -57,6 +66,20 @@ public final class NoopFingerprint {
             return storeHome.resolve("var").resolve("noop").resolve(hex.toString());
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** This crabstore build: where its classes were loaded from, with that file's size and modification time. */
+    static String codeIdentity() {
+        try {
+            java.security.CodeSource cs = NoopFingerprint.class.getProtectionDomain().getCodeSource();
+            Path p = Path.of(cs.getLocation().toURI());
+            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
+            StringBuilder sb = new StringBuilder(p.toString()).append(' ').append(a.size()).append(' ')
+                    .append(a.lastModifiedTime().toMillis());
+            return sb.toString();
+        } catch (IOException | RuntimeException | java.net.URISyntaxException e) {
+            return "unknown";
         }
     }
 

@@ -251,7 +251,12 @@ public final class WorkspaceBuilder {
         return t.isEmpty() ? config.buildTarget().orElse(null) : t.get(0);
     }
 
-    /** The toolchain and cargo config inputs of the synthesis: RUSTFLAGS, linker and [env], as cargo resolves them. */
+    /**
+     * The toolchain and cargo config inputs of the synthesis: RUSTFLAGS, linker and [env], as cargo resolves them.
+     * No package is primary: cargo's {@code CARGO_PRIMARY_PACKAGE} only tells lint drivers (clippy) which packages
+     * the command line selected, and in a derivation it would make {@code build -p app} after {@code build} compile
+     * the other members again, which cargo does not (its fingerprint leaves the variable out unless the crate reads it).
+     */
     PlanSettings settings(UnitGraph g, RustToolchain toolchain, CargoConfig config, String target, Path ws) {
         String triple = target != null ? target : toolchain.host();
         List<String> rustflags = config.rustflags(triple, toolchain.cfg());
@@ -260,7 +265,7 @@ public final class WorkspaceBuilder {
         String linker = config.linker(triple).map(l -> sandboxPath(ws, l)).orElse(null);
         return new PlanSettings("cargo", "/crabstore/toolchain/bin/rustc", "/crabstore/toolchain/bin/rustdoc",
                 toolchain.host(), target != null, rustflags, List.of(), linker, 2, toolchain.cfg(),
-                g.rootPackageIds(), extraEnv);
+                Set.of(), extraEnv);
     }
 
     /** A path inside the workspace as builds see it (the checkout's location must not enter a derivation). */

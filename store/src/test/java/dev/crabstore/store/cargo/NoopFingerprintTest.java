@@ -65,6 +65,16 @@ class NoopFingerprintTest {
     }
 
     @Test
+    void anotherCrabstoreBuildDoesNotReplayThisOnesRecord() {
+        Path home = dir.resolve("home");
+        Map<String, String> env = Map.of("HOME", "/h");
+        Path thisBuild = NoopFingerprint.file(home, List.of("build"), dir, env);
+        assertEquals(thisBuild, NoopFingerprint.file(home, List.of("build"), dir, env, NoopFingerprint.codeIdentity()));
+        assertNotEquals(thisBuild, NoopFingerprint.file(home, List.of("build"), dir, env, "/opt/crabstore.jar 1 2"));
+        assertNotEquals("unknown", NoopFingerprint.codeIdentity());
+    }
+
+    @Test
     void anEditedSourceDoesNotReplay() throws Exception {
         Files.writeString(src.resolve("lib.rs"), "pub fn g() {}\n");
         old(src.resolve("lib.rs")); // even with an old mtime, the size differs
