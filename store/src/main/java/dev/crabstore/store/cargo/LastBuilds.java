@@ -52,11 +52,7 @@ public final class LastBuilds {
     /** Records a successful build (replacing the last one of this workspace and selection). */
     public void record(Path workspace, CargoSelection selection, List<StorePath> roots, List<StorePath> units,
             Instant time) {
-        StringBuilder sb = new StringBuilder(HEADER).append('\n');
-        sb.append("workspace\t").append(workspace.toAbsolutePath().normalize()).append('\n');
-        sb.append("selection");
-        selection.flags().forEach(f -> sb.append('\t').append(f));
-        sb.append('\n').append("time\t").append(time).append('\n');
+        StringBuilder sb = WorkspaceRecords.start(HEADER, workspace, selection).append("time\t").append(time).append('\n');
         roots.forEach(r -> sb.append("root\t").append(r.baseName()).append('\n'));
         units.forEach(u -> sb.append("unit\t").append(u.baseName()).append('\n'));
         WorkspaceRecords.write(home, dir(workspace, selection), "build", sb.toString(), roots);

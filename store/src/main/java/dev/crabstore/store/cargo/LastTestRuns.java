@@ -42,11 +42,7 @@ public final class LastTestRuns {
      */
     public void record(Path workspace, CargoSelection selection, List<String> testArgs, List<StorePath> reports,
             Instant time) {
-        StringBuilder sb = new StringBuilder(HEADER).append('\n');
-        sb.append("workspace\t").append(workspace.toAbsolutePath().normalize()).append('\n');
-        sb.append("selection");
-        selection.flags().forEach(f -> sb.append('\t').append(f));
-        sb.append('\n').append("args");
+        StringBuilder sb = WorkspaceRecords.start(HEADER, workspace, selection).append("args");
         testArgs.forEach(a -> sb.append('\t').append(a));
         sb.append('\n').append("time\t").append(time).append('\n');
         reports.forEach(r -> sb.append("report\t").append(r.baseName()).append('\n'));

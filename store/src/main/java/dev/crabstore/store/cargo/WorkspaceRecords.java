@@ -104,4 +104,13 @@ final class WorkspaceRecords {
             }
         }
     }
+
+    /** A record's first lines: its header, the workspace and the selection flags (tab-separated), then a newline. */
+    static StringBuilder start(String header, Path workspace, CargoSelection selection) {
+        StringBuilder sb = new StringBuilder(header).append('\n');
+        sb.append("workspace\t").append(workspace.toAbsolutePath().normalize()).append('\n');
+        sb.append("selection");
+        selection.flags().forEach(f -> sb.append('\t').append(f));
+        return sb.append('\n');
+    }
 }
