@@ -1,9 +1,13 @@
 package dev.crabstore.cli;
 
 import dev.crabstore.core.InvalidFormatException;
+import dev.crabstore.store.cargo.NoopFingerprint;
+import dev.crabstore.store.cargo.PlanCache;
+import dev.crabstore.store.cargo.SourceDigestCache;
 import dev.crabstore.store.local.GarbageCollector;
 import dev.crabstore.store.local.GcRoots;
 import dev.crabstore.store.local.LocalStore;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Locale;
 import picocli.CommandLine.Command;
@@ -43,6 +47,15 @@ public final class GcCommand implements Runnable {
                 new dev.crabstore.store.cargo.LastBuilds(store.home()).forgetDeletedWorkspaces();
                 // Likewise the reports of its last test runs.
                 new dev.crabstore.store.cargo.LastTestRuns(store.home()).forgetDeletedWorkspaces();
+                // And what only saves work for a checkout: its plans, source digests and no-op fingerprints.
+                Path var = store.home().root().resolve("var");
+                int forgotten = new PlanCache(var.resolve("plans")).forgetDeletedWorkspaces()
+                        + new SourceDigestCache(var.resolve("source-digests")).forgetDeletedTrees()
+                        + NoopFingerprint.forgetStale(store.home().root());
+                if (forgotten > 0) {
+                    context.err().printf(Locale.ROOT, "%d cached plans, source digests and no-op fingerprints of "
+                            + "deleted or changed checkouts removed%n", forgotten);
+                }
             }
             GarbageCollector.Result r = GarbageCollector.collect(store, new GcRoots(store.home()), dryRun, limit, age,
                     Clock.systemUTC());

@@ -69,6 +69,28 @@ public final class NoopFingerprint {
         }
     }
 
+    /**
+     * Deletes the fingerprints under the store home that would not replay (an input changed or is gone, a
+     * checkout was deleted, another crabstore wrote them): the next run of their command plans and writes them
+     * again, so nothing is lost, and {@code var/noop} does not keep one file per command ever run. How many.
+     */
+    public static int forgetStale(Path storeHome) {
+        Path dir = storeHome.resolve("var").resolve("noop");
+        int n = 0;
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                if (Files.isRegularFile(f) && check(f) == null && Files.deleteIfExists(f)) {
+                    n++;
+                }
+            }
+        } catch (NoSuchFileException e) {
+            return 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir, e);
+        }
+        return n;
+    }
+
     /** This crabstore build: where its classes were loaded from, with that file's size and modification time. */
     static String codeIdentity() {
         try {

@@ -136,6 +136,43 @@ public final class PlanCache {
         }
     }
 
+    /**
+     * Deletes the entries last written for a workspace that no longer exists (no Cargo.toml at its recorded place):
+     * another checkout of it plans again once. How many.
+     */
+    public int forgetDeletedWorkspaces() {
+        int n = 0;
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                if (f.getFileName().toString().endsWith(".json")) {
+                    Optional<String> ws = recordedWorkspace(f);
+                    if (ws.isPresent() && !Files.isRegularFile(Path.of(ws.get()).resolve("Cargo.toml"))
+                            && Files.deleteIfExists(f)) {
+                        n++;
+                    }
+                }
+            }
+        } catch (java.nio.file.NoSuchFileException e) {
+            return 0;
+        } catch (IOException e) {
+            throw new StoreIOException("cannot list the plan cache " + dir, e);
+        }
+        return n;
+    }
+
+    /** The {@code workspace} of an entry, read from its start (it is written first), without parsing the rest. */
+    private static Optional<String> recordedWorkspace(Path f) {
+        try (java.io.Reader r = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
+            char[] head = new char[8192];
+            int len = r.read(head);
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("^\\{\"workspace\":\"((?:[^\"\\\\]|\\\\.)*)\"")
+                    .matcher(len > 0 ? new String(head, 0, len) : "");
+            return m.find() ? Optional.of(JSON.readValue("\"" + m.group(1) + "\"", String.class)) : Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
     /** cargo's JSON about a workspace at {@code from}, as about the same workspace at {@code to}. */
     static String moved(String json, String from, String to) {
         return json.replaceAll(java.util.regex.Pattern.quote(from) + "(?=[/\"#])",

@@ -33,7 +33,7 @@ import java.util.function.Predicate;
  */
 public final class SourceDigestCache {
     // Bump when what a digest covers changes (e.g. what a path package's source leaves out).
-    private static final String MAGIC = "crabstore-source-digest-v1";
+    private static final String MAGIC = "crabstore-source-digest-v2";
     private final Path dir;
     private final LongSupplier nowMillis;
 
@@ -64,9 +64,42 @@ public final class SourceDigestCache {
         NarDigest d = NarDumper.digest(tree, include);
         // Recorded only if nothing changed while it was hashed and nothing is too fresh to be trusted.
         if (before != null && !racy(before, started) && before.equals(listing(tree, include))) {
-            write(file, d, before);
+            write(file, tree, d, before);
         }
         return d;
+    }
+
+    /**
+     * Deletes the entries of trees that no longer exist (a deleted checkout) and those it cannot read (another
+     * format, a damaged file: misses anyway): how many.
+     */
+    public int forgetDeletedTrees() {
+        int n = 0;
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                if (f.getFileName().toString().contains(".tmp")) {
+                    continue; // being written
+                }
+                String tree = treeOf(f);
+                if ((tree == null || !Files.isDirectory(Path.of(tree))) && Files.deleteIfExists(f)) {
+                    n++;
+                }
+            }
+        } catch (java.nio.file.NoSuchFileException e) {
+            return 0;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot list " + dir, e);
+        }
+        return n;
+    }
+
+    /** The tree an entry is about (its second line), or null when it is not an entry of this format. */
+    private static String treeOf(Path f) {
+        try (java.io.BufferedReader r = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
+            return MAGIC.equals(r.readLine()) ? r.readLine() : null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     private static String key(Path tree, String filterId) {
@@ -154,18 +187,19 @@ public final class SourceDigestCache {
         } catch (IOException | java.io.UncheckedIOException e) {
             return null;
         }
-        if (lines.size() < 3 || !lines.get(0).equals(MAGIC) || !lines.subList(3, lines.size()).equals(now)) {
+        if (lines.size() < 4 || !lines.get(0).equals(MAGIC) || !lines.subList(4, lines.size()).equals(now)) {
             return null;
         }
         try {
-            return new NarDigest(Hash.parse(lines.get(1)), Long.parseLong(lines.get(2)));
+            return new NarDigest(Hash.parse(lines.get(2)), Long.parseLong(lines.get(3)));
         } catch (RuntimeException e) {
             return null; // a damaged file: hashed again and replaced
         }
     }
 
-    private void write(Path file, NarDigest d, List<String> listing) {
-        StringBuilder sb = new StringBuilder(MAGIC).append('\n').append(d.narHash()).append('\n')
+    private void write(Path file, Path tree, NarDigest d, List<String> listing) {
+        StringBuilder sb = new StringBuilder(MAGIC).append('\n').append(tree.toAbsolutePath().normalize()).append('\n')
+                .append(d.narHash()).append('\n')
                 .append(d.narSize()).append('\n');
         for (String l : listing) {
             sb.append(l).append('\n');

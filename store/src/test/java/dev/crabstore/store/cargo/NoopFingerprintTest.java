@@ -1,6 +1,7 @@
 package dev.crabstore.store.cargo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -126,5 +127,19 @@ class NoopFingerprintTest {
         Files.writeString(fp, "garbage");
         assertNull(NoopFingerprint.check(fp));
         assertNull(NoopFingerprint.check(dir.resolve("nowhere")));
+    }
+
+    @Test
+    void forgetStaleDeletesOnlyFingerprintsThatWouldNotReplay() throws Exception {
+        Path other = NoopFingerprint.file(dir.resolve("home"), List.of("build", "--release"), dir, Map.of("HOME", "/h"));
+        NoopFingerprint.write(other, System.currentTimeMillis(), inputs(), replay);
+        assertEquals(0, NoopFingerprint.forgetStale(dir.resolve("home")), "both replay");
+        Files.writeString(src.resolve("lib.rs"), "pub fn g() {}\n"); // an edit: neither replays now
+        old(src.resolve("lib.rs"));
+        assertNull(NoopFingerprint.check(fp));
+        assertEquals(2, NoopFingerprint.forgetStale(dir.resolve("home")));
+        assertFalse(Files.exists(fp));
+        assertFalse(Files.exists(other));
+        assertEquals(0, NoopFingerprint.forgetStale(dir.resolve("nowhere")), "no var/noop at all");
     }
 }

@@ -105,4 +105,21 @@ class PlanCacheTest {
         assertFalse(PlanCache.isPlain("/home/me/my crate"));
         assertFalse(PlanCache.isPlain("/home/me/\"q\""));
     }
+
+    @Test
+    void entriesOfDeletedWorkspacesAreForgotten() throws Exception {
+        Tools.require("cargo");
+        PlanCache cache = new PlanCache(dir.resolve("plans"));
+        Path a = dir.resolve("a/hello");
+        Corpus.copyWorkspace(Corpus.repoRoot().resolve("examples/hello-workspace"), a);
+        planAndPut(cache, a, CargoSelection.of("--offline"));
+        planAndPut(cache, a, CargoSelection.of("--offline", "--release"));
+        assertEquals(0, cache.forgetDeletedWorkspaces(), "the workspace is there");
+        Files.delete(a.resolve("Cargo.toml"));
+        assertEquals(2, cache.forgetDeletedWorkspaces());
+        try (var s = Files.list(dir.resolve("plans"))) {
+            assertEquals(0, s.count());
+        }
+        assertEquals(0, new PlanCache(dir.resolve("none")).forgetDeletedWorkspaces());
+    }
 }

@@ -55,8 +55,8 @@ class SourceDigestCacheTest {
         Path f = only();
         List<String> lines = new java.util.ArrayList<>(Files.readAllLines(f));
         NarDigest fake = new NarDigest(Hash.sha256("not the tree"), 12345);
-        lines.set(1, fake.narHash().toString());
-        lines.set(2, "12345");
+        lines.set(2, fake.narHash().toString());
+        lines.set(3, "12345");
         Files.write(f, lines);
         return fake;
     }
@@ -147,11 +147,12 @@ class SourceDigestCacheTest {
     void aCorruptOrTruncatedEntryIsIgnoredAndReplaced() throws Exception {
         NarDigest real = cache().digest(tree, "path-package", all);
         Path f = only();
-        for (String bad : List.of("", "crabstore-source-digest-v1\nsha256:nonsense\n12\n" + String.join("\n",
-                Files.readAllLines(f).subList(3, Files.readAllLines(f).size())) + "\n", "garbage\n\u0000\u00ff")) {
+        String head = "crabstore-source-digest-v2\n" + tree.toAbsolutePath().normalize() + "\n";
+        for (String bad : List.of("", head + "sha256:nonsense\n12\n" + String.join("\n",
+                Files.readAllLines(f).subList(4, Files.readAllLines(f).size())) + "\n", "garbage\n\u0000\u00ff")) {
             Files.writeString(f, bad);
             assertEquals(real, cache().digest(tree, "path-package", all), bad);
-            assertTrue(Files.readString(f).startsWith("crabstore-source-digest-v1\n" + real.narHash() + "\n"));
+            assertTrue(Files.readString(f).startsWith(head + real.narHash() + "\n"));
         }
     }
 
@@ -161,6 +162,21 @@ class SourceDigestCacheTest {
         Files.writeString(tree.resolve("src/lib.rs"), "pub fn changed() {}\n");
         NarDigest d = cache().digest(tree, "path-package", all);
         assertEquals(NarDumper.digest(tree, all), d);
-        assertEquals(d.narHash().toString(), Files.readAllLines(only()).get(1)); // only() also: no .tmp file left
+        assertEquals(d.narHash().toString(), Files.readAllLines(only()).get(2)); // only() also: no .tmp file left
+    }
+
+    @Test
+    void forgetsTheEntriesOfDeletedTreesAndUnreadableOnes() throws Exception {
+        Path other = Files.createDirectories(dir.resolve("other"));
+        Files.writeString(other.resolve("a.rs"), "\n");
+        cache().digest(tree, "all", all);
+        cache().digest(other, "all", all);
+        Files.writeString(cacheDir.resolve("0123456789abcdef0123456789abcdef01234567"), "crabstore-source-digest-v1\n");
+        Files.delete(other.resolve("a.rs"));
+        Files.delete(other);
+        assertEquals(2, cache().forgetDeletedTrees(), "the deleted tree's entry and the old-format one");
+        only(); // the live tree's entry is kept
+        assertEquals(0, cache().forgetDeletedTrees());
+        assertEquals(NarDumper.digest(tree, all), cache().digest(tree, "all", all));
     }
 }
