@@ -178,6 +178,27 @@ class TestCommandTest {
      * A {@code harness = false} test is its own program, as under cargo: compiled with {@code --cfg test}, not
      * libtest's {@code --test} (which replaced its main: it printed "running 0 tests" and passed whatever main did).
      */
+    /**
+     * A test that finds its fixtures through {@code env!("CARGO_MANIFEST_DIR")} holds the package's place in the
+     * sandbox (/build/ws/...): it runs there, and that is no path leak to warn about (a binary's would be).
+     */
+    @Test
+    void aTestReadingItsFixturesFromCargoManifestDirPassesWithoutAPathWarning() throws Exception {
+        Files.createDirectories(ws.resolve("greet/tests/data"));
+        Files.writeString(ws.resolve("greet/tests/data/expected.txt"), "fixture\n");
+        Files.writeString(ws.resolve("greet/tests/fixtures.rs"), """
+                #[test]
+                fn reads_its_fixture() {
+                    let dir = env!("CARGO_MANIFEST_DIR");
+                    let text = std::fs::read_to_string(format!("{dir}/tests/data/expected.txt")).unwrap();
+                    assert_eq!(text, "fixture\\n");
+                }
+                """);
+        CliRun ok = test("--test", "fixtures").assertOk();
+        assertTrue(ok.out().contains("test reads_its_fixture ... ok"), ok.out() + ok.stderr());
+        assertFalse(ok.stderr().contains("absolute paths"), ok.stderr());
+    }
+
     @Test
     void aTestWithoutHarnessRunsItsOwnMain() throws Exception {
         Path manifest = ws.resolve("greet/Cargo.toml");
