@@ -34,6 +34,12 @@ public record PlanSettings(String cargo, String rustc, String rustdoc, String ho
                 primaryPackages, extraEnv, Set.of());
     }
 
+    /** These settings with {@code withoutHarness} replaced. */
+    public PlanSettings withoutHarness(Set<String> targets) {
+        return new PlanSettings(cargo, rustc, rustdoc, hostTriple, explicitTarget, rustflags, hostRustflags, linker,
+                numJobs, targetCfg, primaryPackages, extraEnv, targets);
+    }
+
     /** How {@code withoutHarness} names a target: {@code <package id> <kind> <name>}, kind as the manifest's table. */
     public static String targetKey(String pkgId, String kind, String name) {
         return pkgId + " " + kind + " " + name;

@@ -14,8 +14,6 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -103,17 +101,7 @@ public final class SourceDigestCache {
     }
 
     private static String key(Path tree, String filterId) {
-        try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest((tree.toAbsolutePath().normalize() + "\u0000"
-                    + filterId).getBytes(StandardCharsets.UTF_8));
-            StringBuilder hex = new StringBuilder();
-            for (int i = 0; i < 20; i++) {
-                hex.append(Character.forDigit((d[i] >> 4) & 0xf, 16)).append(Character.forDigit(d[i] & 0xf, 16));
-            }
-            return hex.toString();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Hash.sha256(tree.toAbsolutePath().normalize() + "\u0000" + filterId).toNix32().substring(0, 32);
     }
 
     /**

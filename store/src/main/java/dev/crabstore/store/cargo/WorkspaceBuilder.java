@@ -224,11 +224,8 @@ public final class WorkspaceBuilder {
         if (units != cargo.unitGraph()) {
             cargo = new CargoPlan(units, cargo.metadata(), cargo.unitGraphJson(), cargo.metadataJson());
         }
-        PlanSettings settings = settings(cargo.unitGraph(), entry.toolchain(), config, target, ws);
-        settings = new PlanSettings(settings.cargo(), settings.rustc(), settings.rustdoc(), settings.hostTriple(),
-                settings.explicitTarget(), settings.rustflags(), settings.hostRustflags(), settings.linker(),
-                settings.numJobs(), settings.targetCfg(), settings.primaryPackages(), settings.extraEnv(),
-                HarnessFreeTargets.of(cargo.unitGraph(), cargo.metadata()));
+        PlanSettings settings = settings(cargo.unitGraph(), entry.toolchain(), config, target, ws)
+                .withoutHarness(HarnessFreeTargets.of(cargo.unitGraph(), cargo.metadata()));
         UnitDerivationPlan plan = derive(ws, cargo, entry.toolchain(), lock, config, settings, sources);
         join(cacheWrite);
         return new Planned(cargo, entry.toolchain(), sources, settings, plan);
@@ -255,7 +252,8 @@ public final class WorkspaceBuilder {
      * The toolchain and cargo config inputs of the synthesis: RUSTFLAGS, linker and [env], as cargo resolves them.
      * No package is primary: cargo's {@code CARGO_PRIMARY_PACKAGE} only tells lint drivers (clippy) which packages
      * the command line selected, and in a derivation it would make {@code build -p app} after {@code build} compile
-     * the other members again, which cargo does not (its fingerprint leaves the variable out unless the crate reads it).
+     * the other members again, which cargo does not (`cargo build -p textkit-cli` after `cargo build` of the corpus's
+     * medium leaves every unit fresh).
      */
     PlanSettings settings(UnitGraph g, RustToolchain toolchain, CargoConfig config, String target, Path ws) {
         String triple = target != null ? target : toolchain.host();

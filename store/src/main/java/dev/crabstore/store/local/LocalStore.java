@@ -303,11 +303,13 @@ public final class LocalStore implements AutoCloseable {
     public List<StorePath> addTexts(List<Text> texts) {
         List<StorePath> paths = new java.util.ArrayList<>(texts.size());
         Map<StorePath, Text> missing = new java.util.LinkedHashMap<>();
+        Map<StorePath, Hash> hashes = new java.util.HashMap<>();
         for (Text t : texts) {
             Hash h = Hash.sha256(t.contents());
             StorePath p = storeDir().makeTextPath(t.name(), h, t.references());
             paths.add(p);
             missing.putIfAbsent(p, t);
+            hashes.put(p, h);
         }
         missing.keySet().removeAll(protectAll(missing.keySet()));
         if (missing.isEmpty()) {
@@ -338,7 +340,7 @@ public final class LocalStore implements AutoCloseable {
                     Files.move(file, real, StandardCopyOption.ATOMIC_MOVE);
                     rows.add(new PathInfo(p, digest.narHash(), digest.narSize(), new TreeSet<>(e.getValue()
                             .references()), Optional.empty(), new TreeSet<>(), Optional.of(new ContentAddress(
-                            ContentAddressMethod.TEXT, Hash.sha256(e.getValue().contents()))), now));
+                            ContentAddressMethod.TEXT, hashes.get(p))), now));
                 }
                 db.registerAll(rows);
                 missing.keySet().forEach(registeredHere::add);
