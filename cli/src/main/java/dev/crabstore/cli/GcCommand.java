@@ -62,12 +62,24 @@ public final class GcCommand implements Runnable {
             r.deleted().forEach(p -> context.out().println((dryRun ? "would delete " : "deleted ")
                     + store.storeDir().print(p)));
             context.err().printf(Locale.ROOT, "%d store paths %s, %.2f MiB freed%s%n", r.deleted().size(),
-                    dryRun ? "would be deleted" : "deleted", r.bytesFreed() / 1048576.0,
-                    (r.leftoversDeleted() > 0 ? ", " + r.leftoversDeleted() + " leftovers of interrupted builds removed"
-                            : "") + (r.linksDeleted() > 0 ? String.format(Locale.ROOT,
-                            ", %d unused links of store optimise removed (%.2f MiB)", r.linksDeleted(),
-                            r.linkBytesFreed() / 1048576.0) : ""));
+                    dryRun ? "would be deleted" : "deleted", r.bytesFreed() / 1048576.0, alsoRemoved(r));
         }
+    }
+
+    /** The rest of the summary line: what else the collection removed, each part only when there was some. */
+    private static String alsoRemoved(GarbageCollector.Result r) {
+        StringBuilder s = new StringBuilder();
+        if (r.leftoversDeleted() > 0) {
+            s.append(", ").append(r.leftoversDeleted()).append(" leftovers of interrupted builds removed");
+        }
+        if (r.linksDeleted() > 0) {
+            s.append(String.format(Locale.ROOT, ", %d unused links of store optimise removed (%.2f MiB)",
+                    r.linksDeleted(), r.linkBytesFreed() / 1048576.0));
+        }
+        if (r.lockFilesDeleted() > 0) {
+            s.append(", ").append(r.lockFilesDeleted()).append(" unused lock files removed");
+        }
+        return s.toString();
     }
 
     static long parseSize(String s) {

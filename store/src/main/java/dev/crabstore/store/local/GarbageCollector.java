@@ -30,9 +30,10 @@ public final class GarbageCollector {
      *
      * @param linksDeleted     {@code .links} entries of {@code store optimise} no store file shared any more
      * @param linkBytesFreed   their sizes
+     * @param lockFilesDeleted lock files ({@code var/locks}) of paths that are not valid, which nobody held
      */
     public record Result(List<StorePath> deleted, long bytesFreed, int leftoversDeleted, int linksDeleted,
-            long linkBytesFreed) {}
+            long linkBytesFreed, int lockFilesDeleted) {}
 
     /**
      * @param maxFreed stop once this many bytes (NAR size) are freed; {@code Long.MAX_VALUE} for no limit
@@ -74,10 +75,8 @@ public final class GarbageCollector {
             int leftovers = dryRun ? 0 : deleteLeftovers(store) + recovered.debrisDeleted()
                     + recovered.scratchDirsDeleted() + atOpen.debrisDeleted() + atOpen.scratchDirsDeleted();
             long[] links = dryRun ? new long[2] : deleteUnusedLinks(store);
-            if (!dryRun) {
-                deleteUnusedLockFiles(store);
-            }
-            return new Result(deleted, freed, leftovers, (int) links[0], links[1]);
+            int lockFiles = dryRun ? 0 : deleteUnusedLockFiles(store);
+            return new Result(deleted, freed, leftovers, (int) links[0], links[1], lockFiles);
         }
     }
 

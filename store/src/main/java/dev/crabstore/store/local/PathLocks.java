@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Per-path exclusive (not re-entrant) locks that hold across threads and processes, so that one builder makes a path while the
@@ -23,33 +24,72 @@ public final class PathLocks {
     private final Path dir;
     /**
      * The holders in this JVM, by lock file, shared by every store opened on it: the JVM cannot hold two POSIX locks
-     * on one file, and closing a second channel on a locked file would drop the lock of the first.
+     * on one file, and closing a second channel on a locked file would drop the lock of the first. An entry lives
+     * while a thread holds or waits for it ({@link #retain}, {@link #unretain}), so the table does not grow by one
+     * entry per path ever locked.
      */
-    private static final ConcurrentHashMap<Path, Semaphore> IN_PROCESS = new ConcurrentHashMap<>();
+    private static final ConcurrentHashMap<Path, Local> IN_PROCESS = new ConcurrentHashMap<>();
+
+    /** A lock file's semaphore and how many threads hold or wait for it. */
+    private static final class Local {
+        final Semaphore semaphore = new Semaphore(1);
+        /** Read and written only inside the table's compute functions for this key, which run one at a time. */
+        int users;
+    }
 
     public PathLocks(Path dir) {
         this.dir = dir;
+    }
+
+    /** How many lock files of this directory the in-process table has an entry for (for tests). */
+    int inProcessEntries() {
+        Path d = dir.toAbsolutePath().normalize();
+        return (int) IN_PROCESS.keySet().stream().filter(f -> d.equals(f.getParent())).count();
     }
 
     private Path file(StorePath path) {
         return dir.resolve(path.hashPart() + ".lock").toAbsolutePath().normalize();
     }
 
+    /**
+     * Counts the caller in before it touches the semaphore. A new entry is made only when no thread holds or waits
+     * for the old one (its count fell to 0 and it was removed), so two threads never get different semaphores for one
+     * file at once.
+     */
+    private static Local retain(Path file) {
+        return IN_PROCESS.compute(file, (f, l) -> {
+            Local r = l == null ? new Local() : l;
+            r.users++;
+            return r;
+        });
+    }
+
+    /** Counts the caller out, after it released (or never got) the semaphore; the last one out removes the entry. */
+    private static void unretain(Path file) {
+        IN_PROCESS.computeIfPresent(file, (f, l) -> --l.users == 0 ? null : l);
+    }
+
+    /** Releases the semaphore, then counts the caller out. */
+    private static void release(Path file, Local local) {
+        local.semaphore.release();
+        unretain(file);
+    }
+
     /** Blocks until this process holds the lock of {@code path}. */
     public PathLock lock(StorePath path) {
-        Semaphore local = IN_PROCESS.computeIfAbsent(file(path), k -> new Semaphore(1));
-        local.acquireUninterruptibly();
+        Path file = file(path);
+        Local local = retain(file);
+        local.semaphore.acquireUninterruptibly();
         try {
             while (true) {
                 Files.createDirectories(dir);
-                FileChannel ch = FileChannel.open(file(path), StandardOpenOption.CREATE,
-                        StandardOpenOption.WRITE);
+                FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                 try {
                     FileLock fl = FileLocks.lock(ch, false);
                     if (ch.size() == 0) {
-                        return new PathLock(local, ch, fl);
+                        return new PathLock(file, local, ch, fl);
                     }
-                    unlinkIfStillThere(ch, file(path)); // stale: deleted while we waited for it
+                    unlinkIfStillThere(ch, file); // stale: deleted while we waited for it
                     ch.close();
                 } catch (IOException | RuntimeException e) {
                     ch.close();
@@ -57,39 +97,40 @@ public final class PathLocks {
                 }
             }
         } catch (IOException e) {
-            local.release();
+            release(file, local);
             throw new StoreIOException("cannot lock " + path, e);
         } catch (RuntimeException e) {
-            local.release();
+            release(file, local);
             throw e;
         }
     }
 
     /** The lock of {@code path} if nobody holds it now, in this process or another; empty otherwise. */
     public java.util.Optional<PathLock> tryLock(StorePath path) {
-        Semaphore local = IN_PROCESS.computeIfAbsent(file(path), k -> new Semaphore(1));
-        if (!local.tryAcquire()) {
+        Path file = file(path);
+        Local local = retain(file);
+        if (!local.semaphore.tryAcquire()) {
+            unretain(file);
             return java.util.Optional.empty();
         }
         try {
             while (true) {
                 Files.createDirectories(dir);
-                FileChannel ch = FileChannel.open(file(path), StandardOpenOption.CREATE,
-                        StandardOpenOption.WRITE);
+                FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                 FileLock fl = ch.tryLock();
                 if (fl == null) {
                     ch.close();
-                    local.release();
+                    release(file, local);
                     return java.util.Optional.empty();
                 }
                 if (ch.size() == 0) {
-                    return java.util.Optional.of(new PathLock(local, ch, fl));
+                    return java.util.Optional.of(new PathLock(file, local, ch, fl));
                 }
-                unlinkIfStillThere(ch, file(path)); // stale: deleted between our open and our lock
+                unlinkIfStillThere(ch, file); // stale: deleted between our open and our lock
                 ch.close();
             }
         } catch (IOException e) {
-            local.release();
+            release(file, local);
             throw new StoreIOException("cannot lock " + path, e);
         }
     }
@@ -101,8 +142,9 @@ public final class PathLocks {
      */
     boolean tryDelete(String hashPart) {
         Path file = dir.resolve(hashPart + ".lock").toAbsolutePath().normalize();
-        Semaphore local = IN_PROCESS.computeIfAbsent(file, k -> new Semaphore(1));
-        if (!local.tryAcquire()) {
+        Local local = retain(file);
+        if (!local.semaphore.tryAcquire()) {
+            unretain(file);
             return false;
         }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
@@ -123,7 +165,7 @@ public final class PathLocks {
         } catch (IOException e) {
             throw new StoreIOException("cannot delete the lock file " + file, e);
         } finally {
-            local.release();
+            release(file, local);
         }
     }
 
@@ -150,11 +192,15 @@ public final class PathLocks {
 
     /** A held lock; closing releases it. */
     public static final class PathLock implements AutoCloseable {
-        private final Semaphore local;
+        private final Path file;
+        private final Local local;
         private final FileChannel channel;
         private final FileLock fileLock;
+        /** A second close must not count its holder out twice: that could drop the entry another thread holds. */
+        private final AtomicBoolean closed = new AtomicBoolean();
 
-        PathLock(Semaphore local, FileChannel channel, FileLock fileLock) {
+        PathLock(Path file, Local local, FileChannel channel, FileLock fileLock) {
+            this.file = file;
             this.local = local;
             this.channel = channel;
             this.fileLock = fileLock;
@@ -162,13 +208,16 @@ public final class PathLocks {
 
         @Override
         public void close() {
+            if (!closed.compareAndSet(false, true)) {
+                return;
+            }
             try {
                 fileLock.release();
                 channel.close();
             } catch (IOException e) {
                 throw new StoreIOException("cannot release a path lock", e);
             } finally {
-                local.release();
+                release(file, local);
             }
         }
     }

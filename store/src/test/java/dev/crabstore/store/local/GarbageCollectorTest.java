@@ -131,7 +131,9 @@ class GarbageCollectorTest {
             try (PathLocks.PathLock l = s.locks().lock(heldHere)) {
                 assertEquals("held", new java.io.BufferedReader(new java.io.InputStreamReader(other.getInputStream()))
                         .readLine());
-                GarbageCollector.collect(s, new GcRoots(home()), false, Long.MAX_VALUE, 0, Clock.systemUTC());
+                GarbageCollector.Result r = GarbageCollector.collect(s, new GcRoots(home()), false, Long.MAX_VALUE,
+                        0, Clock.systemUTC());
+                assertEquals(done.size(), r.lockFilesDeleted(), "counted");
                 for (StorePath p : done) {
                     assertFalse(Files.exists(locks.resolve(p.hashPart() + ".lock")), p + "'s lock file is deleted");
                 }
@@ -141,7 +143,9 @@ class GarbageCollectorTest {
             } finally {
                 other.destroyForcibly().waitFor();
             }
-            GarbageCollector.collect(s, new GcRoots(home()), false, Long.MAX_VALUE, 0, Clock.systemUTC());
+            GarbageCollector.Result released = GarbageCollector.collect(s, new GcRoots(home()), false,
+                    Long.MAX_VALUE, 0, Clock.systemUTC());
+            assertEquals(2, released.lockFilesDeleted());
             try (var left = Files.list(locks)) {
                 assertEquals(List.of(valid.hashPart() + ".lock"), left.map(f -> f.getFileName().toString()).toList(),
                         "released, they go too");

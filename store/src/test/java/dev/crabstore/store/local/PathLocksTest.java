@@ -1,6 +1,7 @@
 package dev.crabstore.store.local;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.crabstore.core.path.StorePath;
@@ -140,6 +141,103 @@ class PathLocksTest {
         java.nio.file.Files.writeString(lockFile, "d");
         locks.tryLock(A).orElseThrow().close();
         assertEquals(0, java.nio.file.Files.size(lockFile));
+    }
+
+    /**
+     * The in-process table used to keep a semaphore per lock file ever locked, so a long {@code serve} or a big build
+     * grew it forever. An entry now lives while some thread holds or waits for its lock.
+     */
+    @Test
+    void theInProcessTableForgetsLocksNobodyHoldsOrWaitsFor() throws Exception {
+        PathLocks locks = new PathLocks(dir);
+        for (int i = 0; i < 200; i++) {
+            StorePath p = dev.crabstore.core.path.StoreDir.DEFAULT.makeOutputPath("out",
+                    dev.crabstore.core.hash.Hash.sha256("drv " + i), "unit-" + i);
+            try (PathLocks.PathLock held = locks.lock(p)) {
+                assertEquals(1, locks.inProcessEntries(), "a held lock has its entry");
+                assertTrue(locks.tryLock(p).isEmpty(), "held here already");
+                assertFalse(locks.tryDelete(p.hashPart()), "held here already");
+            }
+            locks.tryLock(p).orElseThrow().close();
+            assertTrue(locks.tryDelete(p.hashPart()));
+            assertFalse(locks.tryDelete(p.hashPart()), "no file any more");
+        }
+        assertEquals(0, locks.inProcessEntries());
+    }
+
+    /**
+     * Dropping entries must not break exclusion between threads: a thread that waits for the semaphore of a lock file
+     * must keep its entry alive, or a newcomer would make a fresh semaphore and get in while the waiter does too (the
+     * JVM then refuses the second file lock with OverlappingFileLockException). Threads hammer one path with
+     * {@code lock}, {@code tryLock} and the collector's {@code tryDelete}.
+     */
+    @Test
+    void threadsHammeringOnePathStillExcludeEachOther() throws Exception {
+        PathLocks locks = new PathLocks(dir);
+        AtomicInteger inside = new AtomicInteger();
+        AtomicInteger maxInside = new AtomicInteger();
+        AtomicInteger entered = new AtomicInteger();
+        java.util.Queue<Throwable> failures = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(6);
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < 6; t++) {
+            int seed = t;
+            Thread thread = new Thread(() -> {
+                try {
+                    start.await();
+                    for (int i = 0; i < 400; i++) {
+                        int op = (i + seed) % 10;
+                        if (op == 0) {
+                            locks.tryDelete(A.hashPart());
+                            continue;
+                        }
+                        java.util.Optional<PathLocks.PathLock> l = op < 3 ? locks.tryLock(A)
+                                : java.util.Optional.of(locks.lock(A));
+                        if (l.isEmpty()) {
+                            continue;
+                        }
+                        try (PathLocks.PathLock held = l.get()) {
+                            maxInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
+                            entered.incrementAndGet();
+                            Thread.yield(); // let the others queue up behind us
+                            inside.decrementAndGet();
+                        }
+                    }
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+            });
+            threads.add(thread);
+            thread.start();
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        if (!failures.isEmpty()) {
+            AssertionError e = new AssertionError("a locker failed");
+            failures.forEach(e::addSuppressed);
+            throw e;
+        }
+        assertEquals(1, maxInside.get(), "one holder at a time");
+        assertTrue(entered.get() >= 6 * 400 * 7 / 10, "every blocking lock was taken: " + entered.get());
+        assertEquals(0, locks.inProcessEntries());
+    }
+
+    /**
+     * Closing a lock twice used to release its semaphore twice (after failing on the released file lock), letting two
+     * threads in at once; with counted entries it would also count its holder out twice. The second close does nothing.
+     */
+    @Test
+    void closingALockTwiceReleasesItOnce() throws Exception {
+        PathLocks locks = new PathLocks(dir);
+        PathLocks.PathLock l = locks.lock(A);
+        l.close();
+        l.close();
+        try (PathLocks.PathLock again = locks.lock(A)) {
+            assertTrue(locks.tryLock(A).isEmpty(), "held");
+            assertEquals(1, locks.inProcessEntries());
+        }
+        assertEquals(0, locks.inProcessEntries());
     }
 
     /** Waits until {@code /proc/locks} shows process {@code pid} blocked on a lock. */
