@@ -25,14 +25,20 @@ class PathLocksTest {
         AtomicInteger inside = new AtomicInteger();
         AtomicInteger maxInside = new AtomicInteger();
         List<Thread> threads = new ArrayList<>();
+        // A thread's exception would otherwise end only that thread, and the test would pass without its locks.
+        java.util.Queue<Throwable> failures = new java.util.concurrent.ConcurrentLinkedQueue<>();
         for (int i = 0; i < 8; i++) {
             Thread t = new Thread(() -> {
-                for (int j = 0; j < 20; j++) {
-                    try (PathLocks.PathLock l = locks.lock(A)) {
-                        maxInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
-                        Thread.onSpinWait();
-                        inside.decrementAndGet();
+                try {
+                    for (int j = 0; j < 20; j++) {
+                        try (PathLocks.PathLock l = locks.lock(A)) {
+                            maxInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
+                            Thread.onSpinWait();
+                            inside.decrementAndGet();
+                        }
                     }
+                } catch (Throwable e) {
+                    failures.add(e);
                 }
             });
             threads.add(t);
@@ -41,6 +47,7 @@ class PathLocksTest {
         for (Thread t : threads) {
             t.join();
         }
+        assertEquals(List.of(), List.copyOf(failures));
         assertEquals(1, maxInside.get());
     }
 
