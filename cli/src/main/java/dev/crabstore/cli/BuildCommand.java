@@ -2,15 +2,9 @@ package dev.crabstore.cli;
 
 import dev.crabstore.core.drv.Derivation;
 import dev.crabstore.core.path.StorePath;
-import dev.crabstore.core.sign.SecretKey;
-import dev.crabstore.planner.config.CrabstoreConfig;
 import dev.crabstore.store.build.BuildFailedException;
 import dev.crabstore.store.build.BuildListener;
-import dev.crabstore.store.cache.BinaryCache;
-import dev.crabstore.store.cache.CacheUrls;
-import dev.crabstore.store.cache.Compression;
 import dev.crabstore.store.cache.Substituters;
-import dev.crabstore.store.cache.transport.CacheTransport;
 import dev.crabstore.store.cargo.LastBuilds;
 import dev.crabstore.store.cargo.NoopFingerprint;
 import dev.crabstore.store.cargo.WorkspaceBuilder;
@@ -69,13 +63,8 @@ public final class BuildCommand implements Runnable {
             description = "With --check: rebuild each unit N times (default 1).")
     int rounds;
 
-    @Option(names = "--push", paramLabel = "URL", description = "Then upload what the build produced (the closure "
-            + "of the requested artifacts) to this binary cache, skipping what it has, signed with --sign.")
-    String push;
-
-    @Option(names = "--sign", paramLabel = "KEYFILE", description = "With --push: sign the narinfos with this secret "
-            + "key file; may be repeated (default: the config's secret-key-files, $CRABSTORE_SECRET_KEY_FILES).")
-    List<Path> signKeys;
+    @Mixin
+    PushOptions push;
 
     @Option(names = "--strict-paths", description = "Fail a unit whose output contains an absolute path outside the "
             + "store (the build dir, the checkout, $HOME, /tmp) instead of warning.")
@@ -100,9 +89,7 @@ public final class BuildCommand implements Runnable {
         if (!check && parsed.hasMatchedOption("--rounds")) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--rounds needs --check");
         }
-        if (push == null && parsed.hasMatchedOption("--sign")) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--sign needs --push");
-        }
+        push.validate(spec.commandLine());
         TimingRecorder recorder = timings.enabled() ? new TimingRecorder(java.time.Clock.systemUTC()) : null;
         try (CpuMonitor cpu = recorder == null ? null : new CpuMonitor(new ProcStatCpuUsage(), recorder,
                 java.time.Duration.ofMillis(100))) {
@@ -157,7 +144,7 @@ public final class BuildCommand implements Runnable {
             if (buildPlan == null) {
                 recordLastBuild(store, ws, r);
             }
-            if (push != null) {
+            if (push.enabled()) {
                 pushOutputs(store, r);
             }
             if (check) {
@@ -165,7 +152,7 @@ public final class BuildCommand implements Runnable {
             }
             if (verbose) {
                 r.artifacts().forEach(a -> context.err().println("      Linked " + ws.relativize(a)));
-            } else if (!check && push == null && !context.args().isEmpty() && buildPlan == null
+            } else if (!check && !push.enabled() && !context.args().isEmpty() && buildPlan == null
                     && messageFormat.equals("human") && !timings.enabled()) {
                 // Not for a plan file (its content is not fingerprinted) nor a push (the cache may have changed),
                 // nor --timings (every timed run writes its report).
@@ -251,20 +238,15 @@ public final class BuildCommand implements Runnable {
 
     /** {@code --push}: the closure of the requested units' outputs into a binary cache, signed. */
     private void pushOutputs(LocalStore store, WorkspaceBuilder.Result r) {
+        push.push(context, store, rootOutputs(r), substitution.config(context, cargo.workspace()));
+    }
+
+    /** The outputs of the requested units (the unit graph's roots): what {@code --push} uploads the closures of. */
+    static Set<StorePath> rootOutputs(WorkspaceBuilder.Result r) {
         Set<StorePath> roots = new TreeSet<>();
         for (int i : r.planned().cargo().unitGraph().roots()) {
             roots.add(r.plan().outputs().get(i));
         }
-        List<Path> keyFiles = signKeys;
-        CrabstoreConfig config = substitution.config(context, cargo.workspace());
-        if (keyFiles == null || keyFiles.isEmpty()) {
-            keyFiles = config.secretKeyFiles().stream().map(Path::of).toList();
-        }
-        List<SecretKey> keys = SecretKeyFiles.read(keyFiles);
-        try (CacheTransport t = CacheUrls.open(push, config.downloadTimeout(), context.env())) {
-            List<StorePath> up = new BinaryCache(t, store.storeDir()).upload(store, roots, keys, Compression.ZSTD);
-            context.err().printf(Locale.ROOT, "      Pushed %d paths to %s%s%n", up.size(), push,
-                    keys.isEmpty() ? " (unsigned)" : "");
-        }
+        return roots;
     }
 }

@@ -35,7 +35,9 @@ import picocli.CommandLine.Parameters;
  * tests of {@code cargo test}'s unit graph; doctests are left out) are built as {@code build} builds, then each runs
  * in the sandbox as a {@code builtin:test-run} derivation whose output is its report. A harness whose derivation is
  * unchanged is not run again: its earlier (passing) report is shown, marked {@code (cached)}. A failed run is never
- * recorded.
+ * recorded. With {@code --substitute-test-runs}, a passing report that a trusted binary cache holds is fetched instead
+ * of running the harness, and marked {@code (cached, substituted from URL)}; {@code --push} uploads the harnesses and
+ * the passing reports.
  */
 @Command(name = "test", mixinStandardHelpOptions = true,
         description = "Build a cargo workspace's tests and run each test harness in the sandbox, as a derivation "
@@ -56,6 +58,9 @@ public final class TestCommand implements Runnable {
     @Mixin
     TimingsOptions timings;
 
+    @Mixin
+    PushOptions push;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -73,6 +78,12 @@ public final class TestCommand implements Runnable {
     @Option(names = "--no-run", description = "Build the test harnesses, do not run them.")
     boolean noRun;
 
+    @Option(names = "--substitute-test-runs", description = "Fetch a test run's passing report from the trusted "
+            + "substituters instead of running the harness, when one holds it (signed by a trusted key); shown marked "
+            + "(cached, substituted from URL). Off by default: such a report is the signer's word that the tests "
+            + "passed, not a run on this machine.")
+    boolean substituteTestRuns;
+
     @Parameters(paramLabel = "ARGS", description = "Arguments for every test harness (libtest's: a name filter, "
             + "--ignored, --exact, --test-threads N, ...), as after `cargo test --`; they are part of the run's "
             + "derivation, so other arguments are another run.")
@@ -85,6 +96,11 @@ public final class TestCommand implements Runnable {
     @Override
     public void run() {
         timings.validate(spec.commandLine());
+        push.validate(spec.commandLine());
+        if (substituteTestRuns && substitution.noSubstitute) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--substitute-test-runs needs "
+                    + "substituters, and --no-substitute asks none");
+        }
         TimingRecorder recorder = timings.enabled() ? new TimingRecorder(java.time.Clock.systemUTC()) : null;
         try (CpuMonitor cpu = recorder == null ? null : new CpuMonitor(new ProcStatCpuUsage(), recorder,
                 java.time.Duration.ofMillis(100))) {
@@ -115,7 +131,7 @@ public final class TestCommand implements Runnable {
                         return listener;
                     });
             bar.close();
-            WorkspaceTester tester = new WorkspaceTester(builder, store);
+            WorkspaceTester tester = new WorkspaceTester(builder, store).substituteRuns(substituteTestRuns);
             List<TestRun> runs = r.succeeded() ? tester.plan(r.planned(), testArgs) : List.of();
             if (!r.succeeded()) {
                 if (recorder != null) {
@@ -133,6 +149,7 @@ public final class TestCommand implements Runnable {
                 if (recorder != null) {
                     writeTimings(recorder, store, r, List.of(), ws);
                 }
+                pushResults(store, r, List.of());
                 return;
             }
             Transcript transcript = new Transcript();
@@ -145,13 +162,16 @@ public final class TestCommand implements Runnable {
             }
             String summary = summary(outcomes, false);
             context.err().printf(Locale.ROOT, "%s in %.2fs%n", summary, (System.nanoTime() - start) / 1e9);
+            // The passing runs' reports are pushed even when another harness failed: each is a pass of its derivation.
+            pushResults(store, r, outcomes);
             List<Outcome> failed = outcomes.stream().filter(o -> o.status() == Status.FAILED).toList();
             if (!failed.isEmpty()) {
                 throw new BuildFailedException(failed.size() + " test harness" + (failed.size() == 1 ? "" : "es")
                         + " failed: " + String.join(", ", failed.stream().map(o -> label(r, o.run())).toList()));
             }
-            if (!rerun && !timings.enabled() && !verbose) {
-                // The replay of an unchanged run: every report cached, the same output.
+            if (!rerun && !timings.enabled() && !verbose && !push.enabled()) {
+                // The replay of an unchanged run: every report cached, the same output. Not after a push: the cache
+                // may have changed since.
                 transcript.err.add(summary(outcomes, true) + " in {secs}s\n");
                 NoopFingerprint.Inputs in = builder.fingerprintInputs(ws, cargo.selection().forTest(), r.planned(),
                         r.artifacts());
@@ -165,6 +185,20 @@ public final class TestCommand implements Runnable {
                 }
             }
         }
+    }
+
+    /**
+     * {@code --push}: the closures of the harnesses (and whatever else the unit graph's roots are) and of the passing
+     * runs' reports (only those are ever registered), as {@code build --push} uploads its artifacts.
+     */
+    private void pushResults(LocalStore store, WorkspaceBuilder.Result r, List<Outcome> outcomes) {
+        if (!push.enabled()) {
+            return;
+        }
+        java.util.Set<dev.crabstore.core.path.StorePath> roots = BuildCommand.rootOutputs(r);
+        outcomes.stream().filter(o -> o.status() == Status.PASSED).map(o -> o.run().out()).filter(store::isValid)
+                .forEach(roots::add);
+        push.push(context, store, roots, substitution.config(context, cargo.workspace()));
     }
 
     /** The reports this command can show as cached next time, kept as GC roots until the next test of its kind. */
@@ -210,35 +244,44 @@ public final class TestCommand implements Runnable {
         }
         TestReport report = o.report().get();
         boolean hasSummary = report.summary().isPresent();
-        context.out().print(o.cached() ? markCached(report.stdout()) : report.stdout());
+        String mark = cachedMark(o);
+        context.out().print(o.cached() ? markCached(report.stdout(), mark) : report.stdout());
         context.out().flush();
         context.err().print(report.stderr());
         if (o.status() == Status.FAILED) {
             context.err().println(Ansi.forStderr("error: test failed (" + o.error() + "), to rerun pass `"
                     + rerunFlags(r, o.run()) + "`"));
         } else if (o.cached() && !hasSummary) {
-            context.err().println("     (cached)");
+            context.err().println("     " + mark);
         }
         context.err().flush();
         // the transcript of a run where everything passed: what the next, unchanged run replays (all cached)
         transcript.err.add(running);
-        transcript.out.add(markCached(report.stdout()));
-        transcript.err.add(report.stderr() + (hasSummary ? "" : "     (cached)\n"));
+        transcript.out.add(markCached(report.stdout(), mark));
+        transcript.err.add(report.stderr() + (hasSummary ? "" : "     " + mark + "\n"));
         transcript.out.add("");
     }
 
-    /** libtest's {@code test result:} lines with {@code (cached)} appended. */
-    static String markCached(String stdout) {
-        return stdout.replaceAll("(?m)^(test result: .*?)(\\r?)$", "$1 (cached)$2");
+    /** {@code (cached)}, or {@code (cached, substituted from URL)} for a report that came from a binary cache. */
+    static String cachedMark(Outcome o) {
+        return o.substitutedFrom().map(from -> "(cached, substituted from " + from + ")").orElse("(cached)");
+    }
+
+    /** libtest's {@code test result:} lines with {@code mark} appended. */
+    static String markCached(String stdout, String mark) {
+        return stdout.replaceAll("(?m)^(test result: .*?)(\\r?)$",
+                "$1 " + java.util.regex.Matcher.quoteReplacement(mark) + "$2");
     }
 
     /**
-     * {@code Summary 3 test harnesses: 3 passed (2 cached), 0 failed; tests: 12 passed, 0 failed, 1 ignored};
-     * {@code allCached} for the replay of an unchanged run.
+     * {@code Summary 3 test harnesses: 3 passed (2 cached), 0 failed; tests: 12 passed, 0 failed, 1 ignored}, with
+     * {@code (2 cached, 1 of them substituted)} when reports came from a binary cache; {@code allCached} for the replay
+     * of an unchanged run.
      */
     static String summary(List<Outcome> outcomes, boolean allCached) {
         int passed = 0;
         int cached = 0;
+        int substituted = 0;
         int failed = 0;
         int notRun = 0;
         int tests = 0;
@@ -253,6 +296,9 @@ public final class TestCommand implements Runnable {
             if (o.cached() || allCached) {
                 cached++;
             }
+            if (o.substitutedFrom().isPresent()) {
+                substituted++;
+            }
             if (o.report().isPresent() && o.report().get().summary().isPresent()) {
                 LibtestSummary s = o.report().get().summary().get();
                 tests += s.passed();
@@ -263,7 +309,8 @@ public final class TestCommand implements Runnable {
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "     Summary %d test harness%s: %d passed",
                 outcomes.size(), outcomes.size() == 1 ? "" : "es", passed));
         if (cached > 0) {
-            sb.append(" (").append(cached).append(" cached)");
+            sb.append(" (").append(cached).append(" cached")
+                    .append(substituted > 0 ? ", " + substituted + " of them substituted" : "").append(")");
         }
         sb.append(", ").append(failed).append(" failed");
         if (notRun > 0) {

@@ -148,8 +148,8 @@ class TestCommandTest {
         }
     }
 
-    @Test
-    void aFailingTestFailsTheCommandWithLibtestsOutputAndIsNeverCached() throws Exception {
+    /** Adds a unit test of greet that fails ("arithmetic is broken"): the lib's harness fails, the others pass. */
+    static Path withAFailingTest(Path ws) throws Exception {
         Path lib = ws.resolve("greet/src/lib.rs");
         Files.writeString(lib, Files.readString(lib) + """
 
@@ -161,6 +161,12 @@ class TestCommandTest {
                     }
                 }
                 """);
+        return ws;
+    }
+
+    @Test
+    void aFailingTestFailsTheCommandWithLibtestsOutputAndIsNeverCached() throws Exception {
+        withAFailingTest(ws);
         for (int round = 0; round < 2; round++) {
             CliRun r = test("--no-fail-fast");
             assertEquals(ExitCodes.FAILURE, r.exitCode(), r.stderr());

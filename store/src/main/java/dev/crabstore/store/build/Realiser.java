@@ -64,6 +64,8 @@ public final class Realiser {
     /** Derivations whose outputs were all valid when a realisation ordered them: fresh, not built elsewhere. */
     private final Set<StorePath> validWhenOrdered = ConcurrentHashMap.newKeySet();
     private Substituters substituters;
+    /** Derivations built even when a cache has their outputs (their inputs may still be substituted). */
+    private java.util.function.Predicate<Derivation> neverSubstituted = d -> false;
     private PathLeakScanner leakScanner;
     private Map<String, String> provenanceDetails = Map.of();
     private boolean strictPaths;
@@ -84,6 +86,15 @@ public final class Realiser {
     /** Fetch outputs from these binary caches instead of building them, when they have them. */
     public Realiser substituteFrom(Substituters caches) {
         this.substituters = caches;
+        return this;
+    }
+
+    /**
+     * Never fetch the outputs of the derivations {@code which} accepts, even from a trusted cache: they are built
+     * (their inputs are still substituted when a cache has them).
+     */
+    public Realiser neverSubstitute(java.util.function.Predicate<Derivation> which) {
+        this.neverSubstituted = which;
         return this;
     }
 
@@ -289,8 +300,9 @@ public final class Realiser {
                 for (StorePath p : level) {
                     if (seen.add(p) && !allOutputsValid(load(p))) {
                         Derivation d = load(p);
-                        answers.put(p, CompletableFuture.supplyAsync(() -> d.outputPaths().values().stream()
-                                .allMatch(o -> store.protect(o) || substituters.has(o)), pool));
+                        answers.put(p, neverSubstituted.test(d) ? CompletableFuture.completedFuture(false)
+                                : CompletableFuture.supplyAsync(() -> d.outputPaths().values().stream()
+                                        .allMatch(o -> store.protect(o) || substituters.has(o)), pool));
                     }
                 }
                 List<StorePath> next = new ArrayList<>();

@@ -10,6 +10,7 @@ import dev.crabstore.core.path.StoreDir;
 import dev.crabstore.core.path.StorePath;
 import dev.crabstore.planner.config.CargoConfig;
 import dev.crabstore.planner.derive.PackageSource;
+import dev.crabstore.planner.derive.TestRunPlanner;
 import dev.crabstore.planner.derive.UnitDerivationPlan;
 import dev.crabstore.planner.derive.UnitDerivationPlanner;
 import dev.crabstore.planner.lock.CargoLock;
@@ -393,14 +394,16 @@ public final class WorkspaceBuilder {
 
     /**
      * A realiser for test runs: every builtin (an input of a run that is gone, collected by {@code gc}, is built again
-     * or substituted), no path-leak scan (a report is no build output).
+     * or substituted), no path-leak scan (a report is no build output). The test runs themselves are fetched from the
+     * caches only with {@code substituteRuns}: a substituted report is the signer's word that the tests passed.
      */
     Realiser testRealiser(RustToolchain toolchain, CommandRunner runner, int jobs, Duration timeout,
-            BuildListener listener) {
-        return new Realiser(store(), runner, builtins(toolchain),
+            BuildListener listener, boolean substituteRuns) {
+        Realiser r = new Realiser(store(), runner, builtins(toolchain),
                 List.of(Mount.readOnly(toolchain.sysroot(), "/crabstore/toolchain")), jobs, false, timeout, listener)
                 .substituteFrom(substituters)
                 .recordWith(Map.of("rustc", toolchain.id().description(), "toolchain", toolchain.identity()));
+        return substituteRuns ? r : r.neverSubstitute(d -> d.builder().equals(TestRunPlanner.BUILDER));
     }
 
     private static List<dev.crabstore.store.build.Builtin> builtins(RustToolchain toolchain) {

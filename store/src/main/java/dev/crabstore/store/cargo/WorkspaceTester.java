@@ -9,6 +9,7 @@ import dev.crabstore.store.build.BuildListener;
 import dev.crabstore.store.build.Realiser;
 import dev.crabstore.store.build.TestReport;
 import dev.crabstore.store.local.LocalStore;
+import dev.crabstore.store.local.Provenance;
 import dev.crabstore.store.sandbox.CommandRunner;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,15 +29,26 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * ({@link TestRunPlanner}), realised up to {@code jobs} at a time. A run whose report is in the store is not run
  * again (its report is reused, marked cached) unless {@code rerun} asks for it; a rerun's report is shown and not
  * registered (the path already holds a passing report of the same derivation). A failed run registers nothing.
- * Without {@code noFailFast}, no new run starts after one failed (cargo test's default).
+ * Without {@code noFailFast}, no new run starts after one failed (cargo test's default). Reports are fetched from the
+ * builder's caches only after {@link #substituteRuns substituteRuns(true)}, and never for a rerun.
  */
 public final class WorkspaceTester {
     private final WorkspaceBuilder builder;
     private final LocalStore store;
+    private boolean substituteRuns;
 
     public WorkspaceTester(WorkspaceBuilder builder, LocalStore store) {
         this.builder = builder;
         this.store = store;
+    }
+
+    /**
+     * Let a run whose passing report a trusted cache holds be substituted instead of run (by default test runs are
+     * never fetched: a substituted report is the signer's word that the tests passed).
+     */
+    public WorkspaceTester substituteRuns(boolean yes) {
+        this.substituteRuns = yes;
+        return this;
     }
 
     /** How a test run ended. */
@@ -44,9 +56,11 @@ public final class WorkspaceTester {
 
     /**
      * One run's result: its report (for a failed harness too; empty when it could not run), whether the report was
-     * reused, and for a failure or a run that did not happen, why.
+     * reused (not made by a run of this command), the binary cache a reused report was substituted from (now or by an
+     * earlier command), and for a failure or a run that did not happen, why.
      */
-    public record Outcome(TestRun run, Status status, boolean cached, Optional<TestReport> report, String error) {}
+    public record Outcome(TestRun run, Status status, boolean cached, Optional<String> substitutedFrom,
+            Optional<TestReport> report, String error) {}
 
     /** Told of each outcome in the order of the runs (cargo's order), as soon as it and those before it are known. */
     @FunctionalInterface
@@ -75,7 +89,8 @@ public final class WorkspaceTester {
      */
     public List<Outcome> run(WorkspaceBuilder.Planned planned, List<TestRun> runs, CommandRunner runner, int jobs,
             boolean noFailFast, boolean rerun, Duration timeout, BuildListener buildListener, Listener listener) {
-        Realiser realiser = builder.testRealiser(planned.toolchain(), runner, 1, timeout, buildListener);
+        Realiser realiser = builder.testRealiser(planned.toolchain(), runner, 1, timeout, buildListener,
+                substituteRuns && !rerun);
         Ordered ordered = new Ordered(runs.size(), listener);
         AtomicBoolean stop = new AtomicBoolean();
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, jobs), r -> {
@@ -90,8 +105,8 @@ public final class WorkspaceTester {
                 TestRun run = runs.get(k);
                 all.add(CompletableFuture.runAsync(() -> {
                     Outcome o = stop.get() && !noFailFast ? new Outcome(run, Status.NOT_RUN, false, Optional.empty(),
-                            "not run: an earlier test failed (--no-fail-fast runs every test)") : runOne(realiser, run,
-                            rerun);
+                            Optional.empty(), "not run: an earlier test failed (--no-fail-fast runs every test)")
+                            : runOne(realiser, run, rerun);
                     if (o.status() == Status.FAILED) {
                         stop.set(true);
                     }
@@ -111,14 +126,17 @@ public final class WorkspaceTester {
             if (valid && rerun) {
                 TestReport[] fresh = new TestReport[1];
                 realiser.rebuild(run.drvPath(), (out, tree) -> fresh[0] = TestReport.read(tree));
-                return new Outcome(run, Status.PASSED, false, Optional.of(fresh[0]), "");
+                return new Outcome(run, Status.PASSED, false, Optional.empty(), Optional.of(fresh[0]), "");
             }
             // A valid report makes this "fresh" for the realiser (and the timing report): nothing runs.
             Realiser.Outcome o = realiser.realise(List.of(run.drvPath())).get(run.drvPath());
             if (!o.succeeded()) {
                 return failed(run, o.error().orElse("failed"));
             }
-            return new Outcome(run, Status.PASSED, valid, Optional.of(TestReport.read(store.realPath(run.out()))), "");
+            // Substituted (now, or by an earlier command): the report of a run elsewhere, reused as a cached one is.
+            Optional<String> from = store.provenance(run.out()).flatMap(Provenance::substitutedFrom);
+            return new Outcome(run, Status.PASSED, valid || from.isPresent(), from,
+                    Optional.of(TestReport.read(store.realPath(run.out()))), "");
         } catch (CrabstoreException e) {
             return failed(run, e.getMessage());
         }
@@ -126,8 +144,8 @@ public final class WorkspaceTester {
 
     private static Outcome failed(TestRun run, String message) {
         Optional<TestReport> report = TestReport.fromFailure(message);
-        return new Outcome(run, Status.FAILED, false, report, report.isPresent() ? TestReport.failureReason(message)
-                : message);
+        return new Outcome(run, Status.FAILED, false, Optional.empty(), report,
+                report.isPresent() ? TestReport.failureReason(message) : message);
     }
 
     /** Hands outcomes to the listener in run order, each as soon as every earlier one is known. */

@@ -50,6 +50,20 @@ public final class Provenance {
         return leaks;
     }
 
+    /** The cache a path was substituted from, when its record says so (empty when built, or unreadable). */
+    public static java.util.Optional<String> substitutedFrom(String record) {
+        try {
+            var node = JSON.readTree(record);
+            var from = node.get("from");
+            if (node.path("how").asString("").equals("substituted") && from != null && from.isString()) {
+                return java.util.Optional.of(from.asString());
+            }
+        } catch (tools.jackson.core.JacksonException e) {
+            // a damaged record says nothing about where the path came from
+        }
+        return java.util.Optional.empty();
+    }
+
     public static String substituted(Instant at, String from) {
         Map<String, Object> m = base("substituted", at);
         m.put("from", from);

@@ -267,6 +267,23 @@ class RealiserSubstitutionTest {
         assertEquals(List.of("fresh app"), events);
     }
 
+    /**
+     * What {@code neverSubstitute} accepts is built even though a trusted cache holds it, and the cache is not even
+     * asked about it; its inputs are still fetched (how {@code crabstore test} treats test runs by default).
+     */
+    @Test
+    void aDerivationNeverSubstitutedIsBuiltFromItsFetchedInputs() throws Exception {
+        CacheServer http = new CacheServer(cache, Nar.INTACT);
+        LocalStore b = open("b");
+        Map<StorePath, Realiser.Outcome> r = realiser(b, caches(trusted(), Duration.ofSeconds(30), http.url()))
+                .neverSubstitute(d -> d.name().equals("app")).realise(List.of(app));
+        assertTrue(r.get(app).succeeded(), r.get(app).error().orElse(""));
+        assertEquals(List.of("substituted dep from " + http.url(), "built app"), events);
+        assertEquals("hello from a fixed-output fetch\n", Files.readString(b.realPath(out(app)).resolve("data")));
+        String appNarinfo = out(app).hashPart() + ".narinfo";
+        assertFalse(http.requests.containsKey(appNarinfo), "app's narinfo was asked for: " + http.requests);
+    }
+
     @Test
     void aTruncatedOrCorruptNarMakesTheNextCacheDeliverIt() throws Exception {
         for (Nar bad : List.of(Nar.TRUNCATED, Nar.CORRUPT)) {
