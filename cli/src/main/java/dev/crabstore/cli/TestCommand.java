@@ -162,9 +162,17 @@ public final class TestCommand implements Runnable {
             }
             String summary = summary(outcomes, false);
             context.err().printf(Locale.ROOT, "%s in %.2fs%n", summary, (System.nanoTime() - start) / 1e9);
-            // The passing runs' reports are pushed even when another harness failed: each is a pass of its derivation.
-            pushResults(store, r, outcomes);
             List<Outcome> failed = outcomes.stream().filter(o -> o.status() == Status.FAILED).toList();
+            // The passing runs' reports are pushed even when another harness failed: each is a pass of its derivation.
+            // Then a failed upload is a warning: the failed test is what the command reports.
+            try {
+                pushResults(store, r, outcomes);
+            } catch (RuntimeException e) {
+                if (failed.isEmpty()) {
+                    throw e;
+                }
+                context.err().println(Ansi.forStderr("warning: the push failed: " + e.getMessage()));
+            }
             if (!failed.isEmpty()) {
                 throw new BuildFailedException(failed.size() + " test harness" + (failed.size() == 1 ? "" : "es")
                         + " failed: " + String.join(", ", failed.stream().map(o -> label(r, o.run())).toList()));

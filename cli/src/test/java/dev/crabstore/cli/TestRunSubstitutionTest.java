@@ -239,6 +239,17 @@ class TestRunSubstitutionTest {
         assertTrue(failed.find() && !failed.group().contains("(cached"), "the failing harness ran on B: " + onB.out());
     }
 
+    /** A push that fails after a harness failed is a warning: the failed test stays what the command reports. */
+    @Test
+    void aFailedPushDoesNotHideAFailedTest() throws Exception {
+        Path a = TestCommandTest.withAFailingTest(checkout(dir.resolve("a")));
+        CliRun r = CliRun.run(new byte[0], env(dir.resolve("home-a"), dir.resolve("config-a")), "test", "--dir",
+                a.toString(), "--offline", "--no-fail-fast", "--push", "http://127.0.0.1:1/cache");
+        assertEquals(ExitCodes.FAILURE, r.exitCode(), r.stderr());
+        assertTrue(r.stderr().contains("warning: the push failed: "), r.stderr());
+        assertTrue(r.stderr().contains("error: 1 test harness failed: "), r.stderr());
+    }
+
     @Test
     void contradictoryFlagsAreRefusedBeforeAnythingRuns() throws Exception {
         Map<String, String> env = machineB(cache, key.toPublicKey().toString());
