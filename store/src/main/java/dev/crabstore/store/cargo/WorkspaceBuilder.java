@@ -107,7 +107,16 @@ public final class WorkspaceBuilder {
      * with and one derivation per unit.
      */
     public record Planned(CargoPlan cargo, RustToolchain toolchain, Map<String, PackageSource> sources,
-            PlanSettings settings, UnitDerivationPlan plan) {}
+            PlanSettings settings, UnitDerivationPlan plan) {
+        /** The derivations of the requested units (the unit graph's roots): what a build realises. */
+        public List<StorePath> roots() {
+            List<StorePath> roots = new ArrayList<>();
+            for (int r : cargo.unitGraph().roots()) {
+                roots.add(plan.drvPaths().get(r));
+            }
+            return roots;
+        }
+    }
 
     /** Plans (from the plan cache when nothing changed) and writes every derivation to the store. */
     public Planned plan(Path workspace, CargoSelection selection) {
@@ -303,12 +312,8 @@ public final class WorkspaceBuilder {
         CargoPlan cargo = planned.cargo();
         RustToolchain toolchain = planned.toolchain();
         UnitDerivationPlan plan = planned.plan();
-        List<StorePath> roots = new ArrayList<>();
-        for (int r : cargo.unitGraph().roots()) {
-            roots.add(plan.drvPaths().get(r));
-        }
         Realiser realiser = realiser(toolchain, runner, jobs, keepGoing, timeout, listener).knowing(plan.byPath());
-        Map<StorePath, Realiser.Outcome> outcomes = realiser.realise(roots);
+        Map<StorePath, Realiser.Outcome> outcomes = realiser.realise(planned.roots());
         boolean ok = outcomes.values().stream().allMatch(Realiser.Outcome::succeeded);
         if (ok && strictPaths) {
             refuseRecordedLeaks(plan);
