@@ -23,12 +23,14 @@ import dev.crabstore.store.build.BuildListener;
 import dev.crabstore.store.build.BuildScriptRunBuiltin;
 import dev.crabstore.store.build.FetchGitBuiltin;
 import dev.crabstore.store.build.FetchUrlBuiltin;
+import dev.crabstore.store.build.RealisePlan;
 import dev.crabstore.store.build.Realiser;
 import dev.crabstore.store.build.RustcBuiltin;
 import dev.crabstore.store.build.TestRunBuiltin;
 import dev.crabstore.store.build.UnpackCrateBuiltin;
 import dev.crabstore.store.cache.Substituters;
 import dev.crabstore.store.config.ConfigFiles;
+import dev.crabstore.store.diff.StoreDerivations;
 import dev.crabstore.store.fetch.VerifiedDownloader;
 import dev.crabstore.store.local.GcRoots;
 import dev.crabstore.store.local.LocalStore;
@@ -322,6 +324,18 @@ public final class WorkspaceBuilder {
         String profile = cargo.unitGraph().roots().isEmpty() ? "dev"
                 : cargo.unitGraph().unit(cargo.unitGraph().roots().get(0)).profile().name();
         return new Result(planned, plan, outcomes, artifacts, ok, profile);
+    }
+
+    /**
+     * What {@link #build} would do with a plan, decided as it decides it ({@link RealisePlan}: the same roots, the same
+     * substituters asked the same way) without building, fetching or registering anything: the caches are asked for
+     * narinfos only, and the store only whether outputs are valid.
+     */
+    public RealisePlan dryRun(Planned planned) {
+        Map<StorePath, Derivation> known = planned.plan().byPath();
+        StoreDerivations fromStore = new StoreDerivations(store());
+        return RealisePlan.decide(planned.roots(), p -> known.containsKey(p) ? known.get(p) : fromStore.load(p),
+                store()::isValid, substituters);
     }
 
     /**
