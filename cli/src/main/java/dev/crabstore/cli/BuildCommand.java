@@ -172,12 +172,8 @@ public final class BuildCommand implements Runnable {
 
     /** What {@code why-rebuild} compares with: this build's unit derivations, its root ones kept as GC roots. */
     private void recordLastBuild(LocalStore store, Path ws, WorkspaceBuilder.Result r) {
-        List<StorePath> roots = new java.util.ArrayList<>();
-        for (int i : r.planned().cargo().unitGraph().roots()) {
-            roots.add(r.plan().drvPaths().get(i));
-        }
         try {
-            new LastBuilds(store.home()).record(ws, cargo.selection(), roots, r.plan().drvPaths(),
+            new LastBuilds(store.home()).record(ws, cargo.selection(), r.planned().roots(), r.plan().drvPaths(),
                     java.time.Instant.now());
         } catch (dev.crabstore.store.StoreIOException e) {
             context.err().println("warning: " + e.getMessage() + " (why-rebuild will not know this build)");

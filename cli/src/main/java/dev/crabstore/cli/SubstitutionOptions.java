@@ -9,7 +9,10 @@ import java.nio.file.Path;
 import java.time.Clock;
 import picocli.CommandLine.Option;
 
-/** The binary caches {@code build} and {@code realise} fetch outputs from instead of building them. */
+/**
+ * The binary caches {@code build} and {@code realise} fetch outputs from instead of building them (and that
+ * {@code why-rebuild} asks, as {@code build} would).
+ */
 public final class SubstitutionOptions {
     @Option(names = "--substituters", paramLabel = "URLS",
             description = "Space-separated binary caches to fetch outputs from (default: the config files' "

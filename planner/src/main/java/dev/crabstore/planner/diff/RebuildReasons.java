@@ -8,15 +8,20 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
- * {@code crabstore why-rebuild}: the units of the current plan whose outputs are not in the store, grouped by root
- * cause against the last build's units. Each unit is paired with the last build's unit of the same name (or of another
- * version); its causes are the root causes of that pair ({@link DerivationDiff}). A unit counts once under each of
- * its causes.
+ * {@code crabstore why-rebuild}: what the next build does with the units of the current plan whose outputs are not in
+ * the store ({@link #explain}). Those it compiles are grouped by root cause against the last build's units: each unit
+ * is paired with the last build's unit of the same name (or of another version); its causes are the root causes of
+ * that pair ({@link DerivationDiff}), and it counts once under each of its causes. Those a binary cache has are grouped
+ * by cache, and those the build does not need at all are listed apart.
  */
 public final class RebuildReasons {
+    /** The cause of every unit to compile when there is no last build to compare with. */
+    public static final String NO_LAST_BUILD = "no build of this workspace and selection recorded ('crabstore build' "
+            + "records one)";
     /** A unit the last build did not have (a dependency that a feature or a lockfile change brought in). */
     public static final String NEW_UNITS = "not in the last build (new units)";
     /** A unit identical to the last build's whose output is gone. */
@@ -29,7 +34,82 @@ public final class RebuildReasons {
         }
     }
 
+    /** The units the next build would fetch from one cache, in plan order. */
+    public record Substitution(String from, List<StorePath> units) {
+        public Substitution {
+            units = List.copyOf(units);
+        }
+    }
+
+    /**
+     * What the next build does with the units whose outputs are not in the store.
+     *
+     * @param compile       the units it compiles, in plan order
+     * @param causes        those grouped by root cause ({@link #group}, or all under {@link #NO_LAST_BUILD})
+     * @param substitutions the units it fetches from a binary cache instead, by cache (in the order the caches first
+     *                      appear in the plan)
+     * @param notNeeded     the units it neither compiles nor fetches: every unit that needs them is in the store or
+     *                      fetched
+     */
+    public record Explanation(List<StorePath> compile, List<Group> causes, List<Substitution> substitutions,
+            List<StorePath> notNeeded) {
+        public Explanation {
+            compile = List.copyOf(compile);
+            causes = List.copyOf(causes);
+            substitutions = List.copyOf(substitutions);
+            notNeeded = List.copyOf(notNeeded);
+        }
+
+        /** How many units the build fetches from caches. */
+        public int substituted() {
+            return substitutions.stream().mapToInt(s -> s.units().size()).sum();
+        }
+
+        /** Whether the build has nothing to compile or fetch. */
+        public boolean nothingToDo() {
+            return compile.isEmpty() && substitutions.isEmpty();
+        }
+    }
+
     private RebuildReasons() {}
+
+    /**
+     * Explains the next build of a plan, as its realisation was decided (the derivations built and those substituted:
+     * the store's dry run of the build).
+     *
+     * @param units        the unit derivations of the current plan, in plan order
+     * @param missing      those whose outputs are not valid
+     * @param toBuild      the derivations the build would build (only its units count here)
+     * @param toSubstitute the derivations the build would fetch instead, each with its cache's URL
+     * @param lastUnits    the unit derivations of the last build, if one is recorded
+     * @param diff         compares a last build's unit with the current one (only used with {@code lastUnits})
+     */
+    public static Explanation explain(List<StorePath> units, Set<StorePath> missing, Set<StorePath> toBuild,
+            Map<StorePath, String> toSubstitute, Optional<List<StorePath>> lastUnits, DerivationDiff diff) {
+        List<StorePath> compile = new ArrayList<>();
+        Map<String, List<StorePath>> fetched = new LinkedHashMap<>();
+        List<StorePath> notNeeded = new ArrayList<>();
+        for (StorePath u : units) {
+            if (toBuild.contains(u)) {
+                compile.add(u);
+            } else if (toSubstitute.containsKey(u)) {
+                fetched.computeIfAbsent(toSubstitute.get(u), k -> new ArrayList<>()).add(u);
+            } else if (missing.contains(u)) {
+                notNeeded.add(u);
+            }
+        }
+        List<Group> causes;
+        if (compile.isEmpty()) {
+            causes = List.of();
+        } else if (lastUnits.isEmpty()) {
+            causes = List.of(new Group(NO_LAST_BUILD, "no-last-build", compile));
+        } else {
+            causes = group(lastUnits.get(), units, compile, diff);
+        }
+        List<Substitution> substitutions = new ArrayList<>();
+        fetched.forEach((from, us) -> substitutions.add(new Substitution(from, us)));
+        return new Explanation(compile, causes, substitutions, notNeeded);
+    }
 
     /**
      * @param lastUnits   the unit derivations of the last build

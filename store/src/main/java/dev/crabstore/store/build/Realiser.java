@@ -135,10 +135,11 @@ public final class Realiser {
      * scheduling of new builds; either way, the outcome of every requested derivation is returned.
      */
     public Map<StorePath, Outcome> realise(Collection<StorePath> drvPaths) {
-        Set<StorePath> substitutable = substitutable(drvPaths);
-        Set<StorePath> expanded = new java.util.HashSet<>();
-        List<StorePath> order = closureInDependencyOrder(drvPaths, substitutable, expanded);
-        Map<StorePath, Integer> priority = dependentCounts(order, expanded);
+        RealisePlan plan = plan(drvPaths);
+        validWhenOrdered.addAll(plan.valid());
+        Set<StorePath> substitutable = plan.toSubstitute().keySet();
+        List<StorePath> order = plan.order();
+        Map<StorePath, Integer> priority = dependentCounts(order, plan.toBuild());
         // Of the builds whose inputs are ready, the one more units wait for goes first (as cargo orders its queue):
         // the long chains of a graph start early instead of being left for the end, with one core busy.
         java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(jobs, jobs, 0,
@@ -278,87 +279,11 @@ public final class Realiser {
     }
 
     /**
-     * The derivations of the closure that will be substituted rather than built: asked top-down, a level at a time
-     * with the queries of a level in parallel, so that the inputs of a substitutable derivation are not even asked
-     * about (a fully cached build fetches its roots' closures and builds nothing).
+     * What {@link #realise} does with {@code roots}: the derivations it substitutes (the caches asked top-down, a level
+     * at a time, a level's queries in parallel) and those it builds ({@link RealisePlan}).
      */
-    private Set<StorePath> substitutable(Collection<StorePath> roots) {
-        Set<StorePath> out = new java.util.HashSet<>();
-        if (substituters == null || substituters.isEmpty()) {
-            return out;
-        }
-        ExecutorService pool = Executors.newFixedThreadPool(8, r -> {
-            Thread t = new Thread(r, "narinfo");
-            t.setDaemon(true);
-            return t;
-        });
-        try {
-            Set<StorePath> seen = new java.util.HashSet<>();
-            List<StorePath> level = new ArrayList<>(roots);
-            while (!level.isEmpty()) {
-                Map<StorePath, CompletableFuture<Boolean>> answers = new LinkedHashMap<>();
-                for (StorePath p : level) {
-                    if (seen.add(p) && !allOutputsValid(load(p))) {
-                        Derivation d = load(p);
-                        answers.put(p, neverSubstituted.test(d) ? CompletableFuture.completedFuture(false)
-                                : CompletableFuture.supplyAsync(() -> d.outputPaths().values().stream()
-                                        .allMatch(o -> store.protect(o) || substituters.has(o)), pool));
-                    }
-                }
-                List<StorePath> next = new ArrayList<>();
-                answers.forEach((p, f) -> {
-                    if (f.join()) {
-                        out.add(p);
-                    } else {
-                        next.addAll(load(p).inputDrvs().keySet());
-                    }
-                });
-                level = next;
-            }
-            return out;
-        } finally {
-            pool.shutdownNow();
-        }
-    }
-
-    private List<StorePath> closureInDependencyOrder(Collection<StorePath> roots, Set<StorePath> substitutable,
-            Set<StorePath> expanded) {
-        List<StorePath> order = new ArrayList<>();
-        Set<StorePath> done = new TreeSet<>();
-        Set<StorePath> visiting = new TreeSet<>();
-        for (StorePath r : roots) {
-            visit(r, done, visiting, order, substitutable, expanded);
-        }
-        return order;
-    }
-
-    private void visit(StorePath p, Set<StorePath> done, Set<StorePath> visiting, List<StorePath> order,
-            Set<StorePath> substitutable, Set<StorePath> expanded) {
-        if (done.contains(p)) {
-            return;
-        }
-        if (!visiting.add(p)) {
-            throw new CrabstoreException("derivation cycle through " + p);
-        }
-        // A derivation whose outputs are all valid needs none of its inputs: its subgraph is not even read.
-        boolean valid = allOutputsValid(load(p));
-        if (valid) {
-            validWhenOrdered.add(p);
-        }
-        if (!valid && !substitutable.contains(p)) {
-            expanded.add(p);
-            for (StorePath in : load(p).inputDrvs().keySet()) {
-                visit(in, done, visiting, order, substitutable, expanded);
-            }
-        }
-        visiting.remove(p);
-        done.add(p);
-        order.add(p);
-    }
-
-    private boolean allOutputsValid(Derivation drv) {
-        SortedMap<String, StorePath> outputs = drv.outputPaths();
-        return outputs.size() == drv.outputs().size() && outputs.values().stream().allMatch(store::protect);
+    private RealisePlan plan(Collection<StorePath> roots) {
+        return RealisePlan.decide(roots, this::load, store::protect, substituters, neverSubstituted);
     }
 
     private Outcome buildOne(StorePath drvPath, Derivation drv, boolean substitute) {

@@ -163,12 +163,16 @@ public final class Substituters implements AutoCloseable {
 
     /** Whether some cache has a trusted narinfo for {@code p} (a query only; nothing is fetched). */
     public boolean has(StorePath p) {
-        for (Source s : sources()) {
-            if (lookup(s, p, new ArrayList<>()).isPresent()) {
-                return true;
-            }
-        }
-        return false;
+        return cacheOf(p).isPresent();
+    }
+
+    /**
+     * The URL of the first cache, in priority order, that has a trusted narinfo for {@code p}: the one
+     * {@link #substitute} would fetch it from (a query only; nothing is fetched).
+     */
+    public Optional<String> cacheOf(StorePath p) {
+        Offer o = offer(p, 0, new ArrayList<>());
+        return o == null ? Optional.empty() : Optional.of(sources().get(o.source()).url);
     }
 
     /**

@@ -24,12 +24,14 @@ import dev.crabstore.store.build.BuildListener;
 import dev.crabstore.store.build.BuildScriptRunBuiltin;
 import dev.crabstore.store.build.FetchGitBuiltin;
 import dev.crabstore.store.build.FetchUrlBuiltin;
+import dev.crabstore.store.build.RealisePlan;
 import dev.crabstore.store.build.Realiser;
 import dev.crabstore.store.build.RustcBuiltin;
 import dev.crabstore.store.build.TestRunBuiltin;
 import dev.crabstore.store.build.UnpackCrateBuiltin;
 import dev.crabstore.store.cache.Substituters;
 import dev.crabstore.store.config.ConfigFiles;
+import dev.crabstore.store.diff.StoreDerivations;
 import dev.crabstore.store.fetch.VerifiedDownloader;
 import dev.crabstore.store.local.GcRoots;
 import dev.crabstore.store.local.LocalStore;
@@ -108,7 +110,16 @@ public final class WorkspaceBuilder {
      * with and one derivation per unit.
      */
     public record Planned(CargoPlan cargo, RustToolchain toolchain, Map<String, PackageSource> sources,
-            PlanSettings settings, UnitDerivationPlan plan) {}
+            PlanSettings settings, UnitDerivationPlan plan) {
+        /** The derivations of the requested units (the unit graph's roots): what a build realises. */
+        public List<StorePath> roots() {
+            List<StorePath> roots = new ArrayList<>();
+            for (int r : cargo.unitGraph().roots()) {
+                roots.add(plan.drvPaths().get(r));
+            }
+            return roots;
+        }
+    }
 
     /** Plans (from the plan cache when nothing changed) and writes every derivation to the store. */
     public Planned plan(Path workspace, CargoSelection selection) {
@@ -304,12 +315,8 @@ public final class WorkspaceBuilder {
         CargoPlan cargo = planned.cargo();
         RustToolchain toolchain = planned.toolchain();
         UnitDerivationPlan plan = planned.plan();
-        List<StorePath> roots = new ArrayList<>();
-        for (int r : cargo.unitGraph().roots()) {
-            roots.add(plan.drvPaths().get(r));
-        }
         Realiser realiser = realiser(toolchain, runner, jobs, keepGoing, timeout, listener).knowing(plan.byPath());
-        Map<StorePath, Realiser.Outcome> outcomes = realiser.realise(roots);
+        Map<StorePath, Realiser.Outcome> outcomes = realiser.realise(planned.roots());
         boolean ok = outcomes.values().stream().allMatch(Realiser.Outcome::succeeded);
         if (ok && strictPaths) {
             refuseRecordedLeaks(plan);
@@ -318,6 +325,18 @@ public final class WorkspaceBuilder {
         String profile = cargo.unitGraph().roots().isEmpty() ? "dev"
                 : cargo.unitGraph().unit(cargo.unitGraph().roots().get(0)).profile().name();
         return new Result(planned, plan, outcomes, artifacts, ok, profile);
+    }
+
+    /**
+     * What {@link #build} would do with a plan, decided as it decides it ({@link RealisePlan}: the same roots, the same
+     * substituters asked the same way) without building, fetching or registering anything: the caches are asked for
+     * narinfos only, and the store only whether outputs are valid.
+     */
+    public RealisePlan dryRun(Planned planned) {
+        Map<StorePath, Derivation> known = planned.plan().byPath();
+        StoreDerivations fromStore = new StoreDerivations(store());
+        return RealisePlan.decide(planned.roots(), p -> known.containsKey(p) ? known.get(p) : fromStore.load(p),
+                store()::isValid, substituters);
     }
 
     /**

@@ -363,6 +363,45 @@ class RealiserSubstitutionTest {
         assertTrue(b.isValid(out(dep)));
     }
 
+    @Test
+    void aDryRunAsksForNarinfosOnlyChangesNothingAndIsWhatRealiseDoes() throws Exception {
+        CacheServer http = new CacheServer(cache, Nar.INTACT);
+        Path withoutApp = dir.resolve("without-app");
+        copyTree(cache, withoutApp);
+        Files.delete(withoutApp.resolve(out(app).hashPart() + ".narinfo"));
+        LocalStore b = open("b");
+        Substituters trustedCaches = caches(trusted(), Duration.ofSeconds(30), "file://" + withoutApp, http.url());
+        RealisePlan plan = RealisePlan.decide(List.of(app), drvs::get, b::isValid, trustedCaches);
+        // app from the first cache that has it; its inputs are not asked about, as realise does not ask.
+        assertEquals(Map.of(app, http.url()), plan.toSubstitute());
+        assertEquals(Set.of(), plan.toBuild());
+        assertEquals(List.of(app), plan.order());
+        synchronized (http.requests) {
+            assertEquals(Set.of("nix-cache-info", out(app).hashPart() + ".narinfo"), http.requests.keySet(),
+                    "one narinfo, no NAR");
+            assertEquals(1, http.maxPerFile());
+        }
+        assertFalse(b.isValid(out(app)) || b.isValid(out(dep)) || b.isValid(out(fetch)), "nothing was fetched");
+        assertEquals(List.of(), events);
+
+        // Untrusted: only the content-addressed fetch can be taken; dep and app would be built, in that order.
+        TrustedKeys other = TrustedKeys.parse(SecretKey.generate("other-1", new SecureRandom()).toPublicKey()
+                .toString());
+        Substituters untrusted = caches(other, Duration.ofSeconds(30), "file://" + cache);
+        RealisePlan local = RealisePlan.decide(List.of(app), drvs::get, b::isValid, untrusted);
+        assertEquals(Map.of(fetch, "file://" + cache), local.toSubstitute());
+        assertEquals(Set.of(dep, app), local.toBuild());
+        assertEquals(List.of(fetch, dep, app), local.order());
+        assertEquals(Set.of(), local.valid());
+        assertFalse(b.isValid(out(fetch)));
+        assertTrue(realiser(b, untrusted).realise(List.of(app)).get(app).succeeded(), events.toString());
+        assertEquals(List.of("substituted greeting.txt from file://" + cache, "built dep", "built app"), events);
+        RealisePlan done = RealisePlan.decide(List.of(app), drvs::get, b::isValid, untrusted);
+        assertEquals(List.of(app), done.order());
+        assertEquals(Set.of(app), done.valid());
+        assertTrue(done.toBuild().isEmpty() && done.toSubstitute().isEmpty());
+    }
+
     static void copyTree(Path from, Path to) throws IOException {
         try (Stream<Path> s = Files.walk(from)) {
             for (Path p : s.toList()) {
