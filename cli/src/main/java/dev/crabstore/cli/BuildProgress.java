@@ -2,6 +2,7 @@ package dev.crabstore.cli;
 
 import dev.crabstore.core.drv.Derivation;
 import dev.crabstore.core.path.StorePath;
+import dev.crabstore.planner.derive.UnitDerivationPlanner;
 import dev.crabstore.store.build.BuildListener;
 import java.util.Locale;
 import java.util.Set;
@@ -58,10 +59,23 @@ final class BuildProgress implements BuildListener {
     @Override
     public void built(StorePath p, Derivation d, String log, long millis) {
         built.incrementAndGet();
-        if (!log.isBlank() && (verbose || d.env().containsKey("CARGO_PRIMARY_PACKAGE"))) {
+        if (!log.isBlank() && (verbose || isLocal(d))) {
             bar.print(Ansi.forStderr(log.endsWith("\n") ? log : log + "\n"));
         }
         bar.finished(p.name());
+    }
+
+    /**
+     * Whether {@code d} is a unit of a path package (a workspace member or a path dependency), whose warnings cargo
+     * shows: its working directory is the package's place in the sandbox, not a store path.
+     */
+    static boolean isLocal(Derivation d) {
+        String cwd = d.env().getOrDefault(UnitDerivationPlanner.ENV_CWD, "");
+        return isUnder(cwd, UnitDerivationPlanner.WORKSPACE) || isUnder(cwd, UnitDerivationPlanner.EXTERNAL);
+    }
+
+    private static boolean isUnder(String path, String dir) {
+        return path.equals(dir) || path.startsWith(dir + "/");
     }
 
     @Override

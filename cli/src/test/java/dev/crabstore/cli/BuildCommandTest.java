@@ -41,6 +41,22 @@ class BuildCommandTest {
         return out;
     }
 
+    /**
+     * A workspace member's warnings are shown without -v, as cargo shows them (they went missing when
+     * CARGO_PRIMARY_PACKAGE, which marked them, left the derivations); a registry crate's are capped by cargo's flags.
+     */
+    @Test
+    void showsTheWarningsOfWorkspaceMembers() throws Exception {
+        Tools.require("bwrap");
+        Tools.require("cargo");
+        Path ws = dir.resolve("hello-workspace");
+        copyTree(Corpus.repoRoot().resolve("examples/hello-workspace"), ws);
+        Path lib = ws.resolve("greet/src/lib.rs");
+        Files.writeString(lib, Files.readString(lib) + "\npub fn unused_binding() { let zz = 3; }\n");
+        CliRun r = CliRun.run(new byte[0], env(), "build", "--dir", ws.toString(), "--offline").assertOk();
+        assertTrue(r.stderr().contains("unused variable: `zz`"), r.stderr());
+    }
+
     @Test
     void buildsTheExampleWorkspaceAndThenNothing() throws Exception {
         Tools.require("bwrap");
