@@ -1,6 +1,7 @@
 package dev.crabstore.cli;
 
 import dev.crabstore.store.cargo.CargoSelection;
+import dev.crabstore.store.cargo.WorkspaceLocation;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,10 +12,15 @@ import picocli.CommandLine.Spec;
 
 /** cargo's package and target selection flags, passed through to cargo's plan, and where the workspace is. */
 public final class CargoSelectionOptions {
-    @Option(names = "--dir", paramLabel = "DIR", description = "Workspace directory (default: current directory).")
+    private final CliContext context;
+    private WorkspaceLocation location;
+
+    @Option(names = "--dir", paramLabel = "DIR", description = "Run as if in DIR, a workspace's or a member's "
+            + "directory or one below it (default: the current directory).")
     Path dir;
 
-    @Option(names = "--manifest-path", paramLabel = "PATH", description = "Path to the workspace's Cargo.toml.")
+    @Option(names = "--manifest-path", paramLabel = "PATH", description = "Path to a Cargo.toml: the workspace's, "
+            + "or a member's (which selects that member, as cargo does).")
     Path manifestPath;
 
     @Option(names = {"-p", "--package"}, paramLabel = "SPEC", description = "Package(s) to build.")
@@ -72,6 +78,10 @@ public final class CargoSelectionOptions {
 
     @Spec(Spec.Target.MIXEE)
     CommandSpec command;
+
+    public CargoSelectionOptions(CliContext context) {
+        this.context = context;
+    }
 
     /**
      * The legacy build plan file, or null. A recorded plan has fixed the packages, targets, features and profile,
@@ -131,16 +141,27 @@ public final class CargoSelectionOptions {
         return buildPlan.toAbsolutePath().normalize();
     }
 
+    /** The workspace root, found as cargo finds it from the directory (or manifest path) given. */
     Path workspace() {
-        if (manifestPath != null) {
-            Path parent = manifestPath.toAbsolutePath().normalize().getParent();
-            return parent != null ? parent : Path.of(".").toAbsolutePath();
-        }
-        return (dir != null ? dir : Path.of(".")).toAbsolutePath().normalize();
+        return location().root();
     }
 
+    /**
+     * Where the command works (computed once): cargo's manifest ({@code --manifest-path}, else the nearest Cargo.toml
+     * of the directory or a parent) and its workspace's root.
+     */
+    private WorkspaceLocation location() {
+        if (location == null) {
+            Path cwd = Path.of("").toAbsolutePath();
+            location = WorkspaceLocation.find(dir != null ? cwd.resolve(dir).normalize() : cwd, manifestPath,
+                    context.env());
+        }
+        return location;
+    }
+
+    /** The flags cargo gets in the workspace root; a member's manifest selects that member, as in its directory. */
     CargoSelection selection() {
-        List<String> f = new ArrayList<>();
+        List<String> f = new ArrayList<>(location().manifestPathFlag());
         packages.forEach(p -> f.addAll(List.of("-p", p)));
         features.forEach(x -> f.addAll(List.of("--features", x)));
         bin.forEach(x -> f.addAll(List.of("--bin", x)));

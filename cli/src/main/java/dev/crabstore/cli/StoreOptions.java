@@ -16,7 +16,9 @@ import picocli.CommandLine.Option;
 
 /** Options shared by the commands that build: parallelism, keep-going, sandboxing. */
 public final class StoreOptions {
-    @Option(names = {"-j", "--jobs"}, paramLabel = "N", description = "Build N derivations at once (default: cores).")
+    @Option(names = {"-j", "--jobs"}, paramLabel = "N", converter = JobsConverter.class,
+            description = "Build N derivations at once (default: cores); as in cargo, a negative N means the cores "
+                    + "minus |N| (at least 1), and 0 is refused.")
     Integer jobs;
 
     @Option(names = "--keep-going", description = "Build what can be built when a derivation fails.")

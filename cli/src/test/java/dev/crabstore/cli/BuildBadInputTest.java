@@ -8,6 +8,7 @@ import dev.crabstore.testkit.Corpus;
 import dev.crabstore.testkit.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -160,10 +161,78 @@ class BuildBadInputTest {
     }
 
     @Test
-    void aMissingWorkspaceIsAClearError() {
+    void aMissingWorkspaceIsAClearError() throws Exception {
         CliRun r = build(dir.resolve("nowhere"));
         assertEquals(2, r.exitCode(), r.stderr());
-        assertTrue(r.stderr().contains("no Cargo.toml in " + dir.resolve("nowhere")), r.stderr());
+        assertTrue(r.stderr().contains(dir.resolve("nowhere") + ": no such directory"), r.stderr());
+        // As cargo: the directory and its parents are searched ("could not find `Cargo.toml` in `…` or any parent
+        // directory"); crabstore looked in the directory only.
+        Path empty = Files.createDirectories(dir.resolve("empty/sub"));
+        CliRun none = build(empty);
+        assertEquals(2, none.exitCode(), none.stderr());
+        assertTrue(none.stderr().startsWith("error: could not find Cargo.toml in " + empty + " or any parent "
+                + "directory"), none.stderr());
+    }
+
+    /**
+     * {@code --manifest-path} must name an existing Cargo.toml, as cargo 1.95 requires: a directory was taken for its
+     * parent's workspace and a Cargo.lock for the workspace beside it.
+     */
+    @Test
+    void aManifestPathMustBeACargoToml() throws Exception {
+        Path ws = example();
+        CliRun directory = build(ws, "--manifest-path", ws.resolve("hello").toString());
+        assertEquals(2, directory.exitCode(), directory.stderr());
+        assertTrue(directory.stderr().startsWith("error: " + ws.resolve("hello") + ": --manifest-path is a directory "
+                + "but expected a file (" + ws.resolve("hello/Cargo.toml") + " exists"), directory.stderr());
+        CliRun lock = build(ws, "--manifest-path", ws.resolve("Cargo.lock").toString());
+        assertEquals(2, lock.exitCode(), lock.stderr());
+        assertTrue(lock.stderr().startsWith("error: " + ws.resolve("Cargo.lock") + ": the manifest-path must be a path "
+                + "to a Cargo.toml file"), lock.stderr());
+        CliRun missing = build(ws, "--manifest-path", "nope/Cargo.toml"); // relative to --dir, as to cargo's -C
+        assertEquals(2, missing.exitCode(), missing.stderr());
+        assertTrue(missing.stderr().startsWith("error: " + ws.resolve("nope/Cargo.toml") + ": --manifest-path does "
+                + "not exist"), missing.stderr());
+        assertTrue(Files.notExists(dir.resolve("home/var/plans")), "nothing planned");
+    }
+
+    /** A Cargo.toml cargo cannot parse is bad input (exit 2, not 1) named by its file, with cargo's reason. */
+    @Test
+    void aBrokenManifestIsBadInputNamingTheFile() throws Exception {
+        Tools.require("cargo");
+        Path ws = example();
+        Path root = ws.resolve("Cargo.toml");
+        String rootText = Files.readString(root);
+        Files.writeString(root, rootText + "[workspace\n");
+        CliRun r = build(ws, "--offline");
+        assertEquals(2, r.exitCode(), r.stderr());
+        assertTrue(r.stderr().startsWith("error: " + root + ": not a valid manifest: unclosed table, expected `]`"),
+                r.stderr());
+        Files.writeString(root, rootText);
+        Path member = ws.resolve("greet/Cargo.toml");
+        Files.writeString(member, Files.readString(member).replace("name = \"greet\"\n", ""));
+        for (Path in : List.of(ws, ws.resolve("greet"), ws.resolve("hello"))) {
+            CliRun m = build(in, "--offline");
+            assertEquals(2, m.exitCode(), in + ": " + m.stderr());
+            assertTrue(m.stderr().startsWith("error: " + member + ": not a valid manifest: "), m.stderr());
+            assertTrue(m.stderr().contains("missing field `package.name`"), m.stderr());
+        }
+        assertNoOutputs();
+    }
+
+    /**
+     * A feature the selected package lacks is named as cargo names it; cargo metadata, which knows no -p, answered
+     * first with "none of the selected packages contains this feature … selected packages: greet, greet-macros, hello".
+     */
+    @Test
+    void anUnknownFeatureNamesTheSelectedPackage() throws Exception {
+        Tools.require("cargo");
+        Path ws = example();
+        CliRun r = build(ws, "--offline", "-p", "greet", "--features", "shout,nope");
+        assertEquals(1, r.exitCode(), r.stderr());
+        assertTrue(r.stderr().contains("the package 'greet' does not contain this feature: nope"), r.stderr());
+        assertFalse(r.stderr().contains("selected packages: greet, greet-macros, hello"), r.stderr());
+        assertNoOutputs();
     }
 
     @Test

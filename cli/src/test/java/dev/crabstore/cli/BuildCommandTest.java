@@ -300,6 +300,81 @@ class BuildCommandTest {
         assertTrue(out.contains("test tests::greets ... ok") && out.contains("test result: ok. 1 passed"), out);
     }
 
+    /**
+     * Run in a member's directory, below it, or with its manifest as {@code --manifest-path}, build selects what cargo
+     * selects there (its unit graph's roots) and uses the workspace root's Cargo.lock and target/; it failed with
+     * "hello/Cargo.lock: no lockfile" and, from hello/src, with "no Cargo.toml".
+     */
+    @Test
+    void buildsFromAMemberDirectoryAsCargoDoes() throws Exception {
+        Tools.require("bwrap");
+        Tools.require("cargo");
+        Path ws = dir.resolve("hello-workspace");
+        copyTree(Corpus.repoRoot().resolve("examples/hello-workspace"), ws);
+        Map<List<String>, Path> invocations = new java.util.LinkedHashMap<>();
+        invocations.put(List.of("--dir", ws.resolve("hello").toString()), ws.resolve("hello"));
+        invocations.put(List.of("--dir", ws.resolve("greet/src").toString()), ws.resolve("greet/src"));
+        invocations.put(List.of("--manifest-path", ws.resolve("hello/Cargo.toml").toString()), ws);
+        invocations.put(List.of("--manifest-path", ws.resolve("greet-macros/Cargo.toml").toString()), ws);
+        invocations.put(List.of("--dir", ws.resolve("greet").toString(), "--workspace"), ws.resolve("greet"));
+        for (var e : invocations.entrySet()) {
+            List<String> args = new java.util.ArrayList<>(List.of("build", "--offline", "-v"));
+            args.addAll(e.getKey());
+            CliRun r = CliRun.run(new byte[0], env(), args.toArray(String[]::new)).assertOk();
+            List<String> cargoArgs = new java.util.ArrayList<>(e.getKey().subList(
+                    e.getKey().get(0).equals("--dir") ? 2 : 0, e.getKey().size()));
+            assertEquals(cargoRoots(e.getValue(), cargoArgs), linkedCrates(r.stderr()), e.getKey() + ": " + r.stderr());
+        }
+        assertTrue(Files.isSymbolicLink(ws.resolve("target/debug/hello")));
+        assertTrue(Files.isSymbolicLink(ws.resolve("target/debug/libgreet.rlib")));
+        for (String member : List.of("hello", "greet", "greet-macros", "greet/src")) {
+            assertTrue(Files.notExists(ws.resolve(member).resolve("target")), member);
+        }
+    }
+
+    /** {@code CARGO_TARGET_DIR} moves the links where cargo puts its artifacts (cargo metadata's target_directory). */
+    @Test
+    void linksIntoCargosTargetDirectory() throws Exception {
+        Tools.require("bwrap");
+        Tools.require("cargo");
+        Path ws = dir.resolve("hello-workspace");
+        copyTree(Corpus.repoRoot().resolve("examples/hello-workspace"), ws);
+        Map<String, String> env = new HashMap<>(env());
+        env.put("CARGO_TARGET_DIR", dir.resolve("elsewhere").toString());
+        CliRun.run(new byte[0], env, "build", "--offline", "--dir", ws.resolve("hello/src").toString()).assertOk();
+        assertTrue(Files.isSymbolicLink(dir.resolve("elsewhere/debug/hello")));
+        assertTrue(Files.notExists(ws.resolve("target")));
+        assertTrue(Files.notExists(ws.resolve("hello/target")));
+    }
+
+    /** The crates whose artifacts {@code build -v} linked: bins by name, libraries without lib and the extension. */
+    static java.util.Set<String> linkedCrates(String stderr) {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        for (String line : stderr.split("\n")) {
+            if (line.strip().startsWith("Linked ")) {
+                String name = Path.of(line.strip().substring(7)).getFileName().toString();
+                out.add(name.startsWith("lib") && name.contains(".") ? name.substring(3, name.lastIndexOf('.')) : name);
+            }
+        }
+        return out;
+    }
+
+    /** The names of the root targets of cargo's own unit graph, run in {@code cwd} with {@code args}. */
+    static java.util.Set<String> cargoRoots(Path cwd, List<String> args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of("cargo", "build", "--offline", "-Z", "unstable-options",
+                "--unit-graph"));
+        cmd.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().put("RUSTC_BOOTSTRAP", "1");
+        Process p = pb.start();
+        String json = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), json);
+        tools.jackson.databind.JsonNode g = tools.jackson.databind.json.JsonMapper.builder().build().readTree(json);
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        g.get("roots").forEach(r -> out.add(g.get("units").get(r.asInt()).get("target").get("name").asString()));
+        return out;
+    }
+
     @Test
     @Tag("slow")
     void buildsTheSmallCorpusWorkspace() throws Exception {

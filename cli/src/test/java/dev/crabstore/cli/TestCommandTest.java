@@ -230,7 +230,7 @@ class TestCommandTest {
     void badInputIsRefusedBeforeAnythingRuns() {
         CliRun r = CliRun.run(new byte[0], env(), "test", "--dir", dir.resolve("nowhere").toString());
         assertEquals(ExitCodes.BAD_INPUT, r.exitCode(), r.stderr());
-        assertTrue(r.stderr().contains("no Cargo.toml in"), r.stderr());
+        assertTrue(r.stderr().contains(dir.resolve("nowhere") + ": no such directory"), r.stderr());
         CliRun plan = CliRun.run(new byte[0], env(), "test", "--dir", ws.toString(), "--build-plan", "x.json");
         assertEquals(ExitCodes.BAD_INPUT, plan.exitCode(), plan.stderr());
         assertTrue(plan.stderr().contains("--build-plan is for build"), plan.stderr());

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -45,5 +46,33 @@ class UsageErrorsTest {
         assertTrue(r.stderr().startsWith("error: Unmatched argument"), r.stderr());
         assertTrue(r.stderr().contains("test"), "suggests the command meant: " + r.stderr());
         assertTrue(r.stderr().contains("For more information, try 'crabstore --help'."), r.stderr());
+    }
+
+    /**
+     * {@code -j} as cargo 1.95 reads it, for every command that takes it: 0 is refused ("jobs may not be 0"), a
+     * negative N is the cores minus |N|, at least 1 ({@code -j -100} on 2 cores: 1). Both were taken as they were.
+     */
+    @Test
+    void jobsAreReadAsCargoReadsThem() {
+        for (String[] cmd : List.of(new String[] {"build"}, new String[] {"test"}, new String[] {"fetch"},
+                new String[] {"store", "verify"}, new String[] {"realise", "/crabstore/store/x.drv"})) {
+            List<String> args = new java.util.ArrayList<>(List.of(cmd));
+            args.addAll(1, List.of("-j", "0"));
+            if (cmd[0].equals("store")) {
+                args = List.of("store", "verify", "-j", "0");
+            }
+            CliRun r = CliRun.run(args.toArray(String[]::new));
+            assertEquals(2, r.exitCode(), args + ": " + r.stderr());
+            assertTrue(r.stderr().startsWith("error: Invalid value for option '--jobs': jobs may not be 0"),
+                    args + ": " + r.stderr());
+        }
+        CliRun word = CliRun.run("build", "--jobs", "many");
+        assertEquals(2, word.exitCode(), word.stderr());
+        assertTrue(word.stderr().contains("the number of parallel jobs must be `default` or a number"), word.stderr());
+        assertEquals(1, JobsConverter.jobs("-100", 2));
+        assertEquals(1, JobsConverter.jobs("-1", 2));
+        assertEquals(5, JobsConverter.jobs("-3", 8));
+        assertEquals(3, JobsConverter.jobs("3", 8));
+        assertEquals(8, JobsConverter.jobs("default", 8));
     }
 }

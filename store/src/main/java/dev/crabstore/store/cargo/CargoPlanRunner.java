@@ -51,18 +51,22 @@ public final class CargoPlanRunner {
         java.util.concurrent.CompletableFuture<String> metadataRun = java.util.concurrent.CompletableFuture.supplyAsync(
                 () -> run(workspace, meta));
         String unitGraphJson;
-        String metadataJson;
         try {
             unitGraphJson = run(workspace, ug);
-        } finally {
-            try {
-                metadataJson = metadataRun.join();
-            } catch (java.util.concurrent.CompletionException e) {
-                if (e.getCause() instanceof RuntimeException r) {
-                    throw r;
-                }
-                throw e;
+        } catch (RuntimeException e) {
+            // cargo build's error wins: it knows the selection (-p), which cargo metadata does not, so its message
+            // names the selected packages ("the package 'greet' does not contain this feature: nope").
+            metadataRun.handle((r, x) -> null).join();
+            throw e;
+        }
+        String metadataJson;
+        try {
+            metadataJson = metadataRun.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
             }
+            throw e;
         }
         return new CargoPlan(UnitGraph.parse(unitGraphJson, "cargo --unit-graph in " + workspace),
                 CargoMetadata.parse(metadataJson, "cargo metadata in " + workspace), unitGraphJson, metadataJson);
@@ -87,7 +91,16 @@ public final class CargoPlanRunner {
         return new CargoPlan(plan.toUnitGraph(metadata), metadata, planJson, metadataJson);
     }
 
-    private String run(Path dir, List<String> cmd) {
+    /** The cargo executable this runner starts. */
+    String cargo() {
+        return cargo;
+    }
+
+    /**
+     * Runs cargo in {@code dir} and answers its stdout. A failure is a {@link CargoFailedException} with cargo's
+     * stderr, or an {@link InvalidManifestException} when cargo could not parse a manifest.
+     */
+    String run(Path dir, List<String> cmd) {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
         pb.environment().putAll(env);
         pb.environment().put("RUSTC_BOOTSTRAP", "1");
@@ -105,8 +118,13 @@ public final class CargoPlanRunner {
             byte[] out = p.getInputStream().readAllBytes();
             int rc = p.waitFor();
             if (rc != 0) {
+                String stderr = new String(err.join(), StandardCharsets.UTF_8).strip();
+                InvalidManifestException bad = InvalidManifestException.fromCargo(stderr, dir);
+                if (bad != null) {
+                    throw bad;
+                }
                 throw new CargoFailedException("`" + String.join(" ", cmd) + "` in " + dir + " failed with exit code "
-                        + rc + ":\n" + new String(err.join(), StandardCharsets.UTF_8).strip());
+                        + rc + ":\n" + stderr);
             }
             return new String(out, StandardCharsets.UTF_8);
         } catch (IOException e) {

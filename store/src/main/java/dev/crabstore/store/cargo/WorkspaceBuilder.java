@@ -119,6 +119,15 @@ public final class WorkspaceBuilder {
             }
             return roots;
         }
+
+        /**
+         * The workspace's target directory as cargo has it (cargo metadata's {@code target_directory}:
+         * {@code CARGO_TARGET_DIR}, {@code build.target-dir}, else {@code <root>/target}).
+         */
+        public Path targetDir(Path ws) {
+            String t = cargo.metadata().targetDirectory();
+            return t.isEmpty() ? ws.resolve("target") : Path.of(t);
+        }
     }
 
     /** Plans (from the plan cache when nothing changed) and writes every derivation to the store. */
@@ -321,7 +330,7 @@ public final class WorkspaceBuilder {
         if (ok && strictPaths) {
             refuseRecordedLeaks(plan);
         }
-        List<Path> artifacts = ok ? linkArtifacts(ws, cargo, plan) : List.of();
+        List<Path> artifacts = ok ? linkArtifacts(planned.targetDir(ws), cargo, plan) : List.of();
         String profile = cargo.unitGraph().roots().isEmpty() ? "dev"
                 : cargo.unitGraph().unit(cargo.unitGraph().roots().get(0)).profile().name();
         return new Result(planned, plan, outcomes, artifacts, ok, profile);
@@ -396,7 +405,7 @@ public final class WorkspaceBuilder {
             }
         }
         for (Path dir : dirs) {
-            in.tree(dir, f -> isIgnored(dir, f) || f.startsWith(ws.resolve("target")));
+            in.tree(dir, f -> isIgnored(dir, f) || f.startsWith(planned.targetDir(ws)));
         }
         for (StorePath drv : planned.plan().drvPaths()) {
             in.mustExist(store().realPath(drv));
@@ -630,10 +639,10 @@ public final class WorkspaceBuilder {
     }
 
     /**
-     * Links the root units' bins and libs into target/<profile>/ and their test executables (mode {@code test}) as
+     * Links the root units' bins and libs into <target dir>/<profile>/ and their test executables (mode {@code test}) as
      * cargo names them, target/<profile>/deps/<crate>-<hash> (examples/ for an example's); each link is a GC root.
      */
-    private List<Path> linkArtifacts(Path ws, CargoPlan cargo, UnitDerivationPlan plan) {
+    private List<Path> linkArtifacts(Path targetDir, CargoPlan cargo, UnitDerivationPlan plan) {
         GcRoots roots = new GcRoots(store().home());
         List<Path> links = new ArrayList<>();
         UnitGraph g = cargo.unitGraph();
@@ -645,8 +654,7 @@ public final class WorkspaceBuilder {
             }
             String profileDir = u.profile().name().equals("dev") || u.profile().name().equals("test") ? "debug"
                     : u.profile().name().equals("bench") ? "release" : u.profile().name();
-            Path dir = (u.platform() != null ? ws.resolve("target").resolve(u.platform()) : ws.resolve("target"))
-                    .resolve(profileDir);
+            Path dir = (u.platform() != null ? targetDir.resolve(u.platform()) : targetDir).resolve(profileDir);
             StorePath out = plan.outputs().get(r);
             Path real = store().realPath(out);
             try (var files = Files.list(real)) {
