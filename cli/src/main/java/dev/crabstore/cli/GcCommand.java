@@ -4,6 +4,7 @@ import dev.crabstore.core.InvalidFormatException;
 import dev.crabstore.store.cargo.NoopFingerprint;
 import dev.crabstore.store.cargo.PlanCache;
 import dev.crabstore.store.cargo.SourceDigestCache;
+import dev.crabstore.store.config.ConfigFiles;
 import dev.crabstore.store.local.GarbageCollector;
 import dev.crabstore.store.local.GcRoots;
 import dev.crabstore.store.local.LocalStore;
@@ -33,6 +34,11 @@ public final class GcCommand implements Runnable {
     @Option(names = "--older-than", paramLabel = "DAYS", description = "Only delete paths registered DAYS ago or earlier.")
     Double olderThanDays;
 
+    @Option(names = "--keep-outputs", negatable = true, description = "Keep the outputs of every live derivation, so "
+            + "that each workspace's last build keeps every unit it built (default: the keep-outputs setting of the "
+            + "user's config.toml, true unless set).")
+    Boolean keepOutputs;
+
     public GcCommand(CliContext context) {
         this.context = context;
     }
@@ -57,8 +63,9 @@ public final class GcCommand implements Runnable {
                             + "deleted or changed checkouts removed%n", forgotten);
                 }
             }
+            boolean keep = keepOutputs != null ? keepOutputs : ConfigFiles.load(context.env(), null).keepOutputs();
             GarbageCollector.Result r = GarbageCollector.collect(store, new GcRoots(store.home()), dryRun, limit, age,
-                    Clock.systemUTC());
+                    Clock.systemUTC(), keep);
             r.deleted().forEach(p -> context.out().println((dryRun ? "would delete " : "deleted ")
                     + store.storeDir().print(p)));
             context.err().printf(Locale.ROOT, "%d store paths %s, %.2f MiB freed%s%n", r.deleted().size(),
