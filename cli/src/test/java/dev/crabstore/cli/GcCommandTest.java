@@ -83,6 +83,14 @@ class GcCommandTest {
         CliRun rebuilt = CliRun.run(new byte[0], env, "build", "--dir", ws.toString(), "--offline").assertOk();
         assertEquals("55 built, 10 fresh", counts(rebuilt.stderr()), rebuilt.stderr());
         assertEquals(2, CliRun.run(new byte[0], env, "gc", "--keep-outputs=maybe").exitCode());
+
+        // A deleted checkout keeps nothing, and the dry run says so too (it used to count the deleted checkout's
+        // last-build record, which only the real run forgets, as a root).
+        Files.delete(config);
+        dev.crabstore.store.local.Canonicaliser.deleteTree(ws);
+        Set<String> gone = gcAgreesWithItsDryRun(env);
+        assertTrue(gone.stream().anyMatch(p -> p.contains("-anyhow-1.0.69")) && gone.stream().anyMatch(p -> p
+                .endsWith("-corpus-small-0.1.0-bin-minigrep.drv")), gone.toString());
     }
 
     /** Runs gc --dry-run then gc, asserts that they name the same paths, and returns them. */

@@ -59,4 +59,9 @@ public final class LastTestRuns {
     public int forgetDeletedWorkspaces() {
         return WorkspaceRecords.forgetDeletedWorkspaces(home.root().resolve("var/last-tests"), "test");
     }
+
+    /** The records {@link #forgetDeletedWorkspaces} would delete (for {@code gc --dry-run}, which deletes none). */
+    public List<Path> ofDeletedWorkspaces() {
+        return WorkspaceRecords.ofDeletedWorkspaces(home.root().resolve("var/last-tests"), "test");
+    }
 }
