@@ -190,35 +190,74 @@ public final class BuildCommand implements Runnable {
         context.err().println("      Timing report saved to " + file);
     }
 
-    /** {@code --check}: every unit rebuilt {@code rounds} times and compared; any difference fails the command. */
+    /**
+     * {@code --check}: every unit rebuilt {@code rounds} times and compared; any difference fails the command. A unit
+     * whose output is not in the store (a gc may have deleted a build script's binary after its run) is built, not
+     * checked, as {@code nix-build --check} does; one that cannot be checked (or built) is reported as such, never as
+     * not reproducible, and fails the command too.
+     */
     private void checkReproducible(WorkspaceBuilder builder, WorkspaceBuilder.Result r) {
         long t0 = System.nanoTime();
-        java.util.List<dev.crabstore.store.build.Realiser.CheckResult> results = builder.check(r,
-                options.runner(context), options.jobs(), options.timeout(), rounds, new BuildListener() {
+        WorkspaceBuilder.CheckReport report = builder.check(r, options.runner(context), options.jobs(),
+                options.timeout(), rounds, new BuildListener() {
                     @Override
                     public void started(StorePath p, Derivation d) {
-                        String pkg = d.env().getOrDefault("crabstorePackage", d.name());
-                        context.err().println("    Checking " + pkg + " (" + d.name() + ")");
+                        context.err().println("    Building " + packageOf(d) + " (" + d.name()
+                                + ", not in the store: built, not checked)");
+                    }
+                }, new BuildListener() {
+                    @Override
+                    public void started(StorePath p, Derivation d) {
+                        context.err().println("    Checking " + packageOf(d) + " (" + d.name() + ")");
                     }
                 });
-        int bad = 0;
-        for (dev.crabstore.store.build.Realiser.CheckResult c : results) {
+        int differ = 0;
+        int unchecked = 0;
+        for (var b : report.builtInstead().entrySet()) {
+            if (b.getValue().isPresent()) {
+                unchecked++;
+                context.err().println("error: cannot build " + b.getKey().baseName() + " (its output was not in "
+                        + "the store, so it was to be built, not checked): " + b.getValue().get());
+            }
+        }
+        for (dev.crabstore.store.build.Realiser.CheckResult c : report.checked()) {
             if (c.error().isPresent()) {
-                bad++;
+                unchecked++;
                 context.err().println("error: cannot check " + c.drv().name() + ": " + c.error().get());
             } else if (!c.reproducible()) {
-                bad++;
+                differ++;
                 context.err().println("error: " + c.drv().name() + " is not reproducible ("
                         + c.drvPath().baseName() + "):");
                 c.differences().forEach((out, lines) -> lines.forEach(l -> context.err().println("         " + l)));
             }
         }
-        context.err().printf(Locale.ROOT, "     Checked %d derivations (%d round%s) in %.2fs: %s%n", results.size(), rounds,
-                rounds == 1 ? "" : "s", (System.nanoTime() - t0) / 1e9,
-                bad == 0 ? "all reproducible" : bad + " not reproducible");
-        if (bad > 0) {
-            throw new BuildFailedException(bad + " of " + results.size() + " derivations are not reproducible");
+        List<String> parts = new java.util.ArrayList<>();
+        if (differ == 0 && unchecked == 0) {
+            parts.add("all reproducible");
         }
+        if (differ > 0) {
+            parts.add(differ + " not reproducible");
+        }
+        if (unchecked > 0) {
+            parts.add(unchecked + " could not be checked");
+        }
+        if (!report.builtInstead().isEmpty()) {
+            parts.add(report.builtInstead().size() + " built instead (not in the store)");
+        }
+        int checked = report.checked().size();
+        context.err().printf(Locale.ROOT, "     Checked %d derivations (%d round%s) in %.2fs: %s%n", checked, rounds,
+                rounds == 1 ? "" : "s", (System.nanoTime() - t0) / 1e9, String.join(", ", parts));
+        if (differ > 0) {
+            throw new BuildFailedException(differ + " of " + checked + " derivations are not reproducible"
+                    + (unchecked > 0 ? " (and " + unchecked + " could not be checked)" : ""));
+        }
+        if (unchecked > 0) {
+            throw new BuildFailedException(unchecked + " derivations could not be checked (see the errors above)");
+        }
+    }
+
+    private static String packageOf(Derivation d) {
+        return d.env().getOrDefault("crabstorePackage", d.name());
     }
 
     /** 812 B, 3.4 KiB, 12.0 MiB. */

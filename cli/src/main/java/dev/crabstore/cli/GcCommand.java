@@ -1,14 +1,19 @@
 package dev.crabstore.cli;
 
 import dev.crabstore.core.InvalidFormatException;
+import dev.crabstore.store.cargo.LastBuilds;
+import dev.crabstore.store.cargo.LastTestRuns;
 import dev.crabstore.store.cargo.NoopFingerprint;
 import dev.crabstore.store.cargo.PlanCache;
 import dev.crabstore.store.cargo.SourceDigestCache;
+import dev.crabstore.store.config.ConfigFiles;
 import dev.crabstore.store.local.GarbageCollector;
 import dev.crabstore.store.local.GcRoots;
 import dev.crabstore.store.local.LocalStore;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,6 +38,11 @@ public final class GcCommand implements Runnable {
     @Option(names = "--older-than", paramLabel = "DAYS", description = "Only delete paths registered DAYS ago or earlier.")
     Double olderThanDays;
 
+    @Option(names = "--keep-outputs", negatable = true, description = "Keep the outputs of every live derivation, so "
+            + "that each workspace's last build keeps every unit it built (default: the keep-outputs setting of the "
+            + "user's config.toml, true unless set).")
+    Boolean keepOutputs;
+
     public GcCommand(CliContext context) {
         this.context = context;
     }
@@ -44,9 +54,9 @@ public final class GcCommand implements Runnable {
         try (LocalStore store = options.openStore(context)) {
             if (!dryRun) {
                 // The last build of a deleted checkout (kept for why-rebuild) is no root any more.
-                new dev.crabstore.store.cargo.LastBuilds(store.home()).forgetDeletedWorkspaces();
+                new LastBuilds(store.home()).forgetDeletedWorkspaces();
                 // Likewise the reports of its last test runs.
-                new dev.crabstore.store.cargo.LastTestRuns(store.home()).forgetDeletedWorkspaces();
+                new LastTestRuns(store.home()).forgetDeletedWorkspaces();
                 // And what only saves work for a checkout: its plans, source digests and no-op fingerprints.
                 Path var = store.home().root().resolve("var");
                 int forgotten = new PlanCache(var.resolve("plans")).forgetDeletedWorkspaces()
@@ -57,8 +67,16 @@ public final class GcCommand implements Runnable {
                             + "deleted or changed checkouts removed%n", forgotten);
                 }
             }
-            GarbageCollector.Result r = GarbageCollector.collect(store, new GcRoots(store.home()), dryRun, limit, age,
-                    Clock.systemUTC());
+            boolean keep = keepOutputs != null ? keepOutputs : ConfigFiles.load(context.env(), null).keepOutputs();
+            GcRoots roots = new GcRoots(store.home());
+            if (dryRun) {
+                // What the real run would no longer count as roots: the records of deleted checkouts.
+                List<Path> records = new ArrayList<>(new LastBuilds(store.home()).ofDeletedWorkspaces());
+                records.addAll(new LastTestRuns(store.home()).ofDeletedWorkspaces());
+                roots = roots.ignoring(records);
+            }
+            GarbageCollector.Result r = GarbageCollector.collect(store, roots, dryRun, limit, age, Clock.systemUTC(),
+                    keep);
             r.deleted().forEach(p -> context.out().println((dryRun ? "would delete " : "deleted ")
                     + store.storeDir().print(p)));
             context.err().printf(Locale.ROOT, "%d store paths %s, %.2f MiB freed%s%n", r.deleted().size(),

@@ -209,12 +209,18 @@ public final class TestCommand implements Runnable {
         push.push(context, store, roots, substitution.config(context, cargo.workspace()));
     }
 
-    /** The reports this command can show as cached next time, kept as GC roots until the next test of its kind. */
+    /**
+     * The reports this command can show as cached next time, and the runs' derivations (which keep the harnesses'
+     * build closures under keep-outputs), kept as GC roots until the next test of its kind.
+     */
     private void recordLastTest(LocalStore store, Path ws, List<TestRun> runs) {
         List<dev.crabstore.core.path.StorePath> reports = runs.stream().map(TestRun::out).filter(store::isValid)
                 .toList();
+        List<dev.crabstore.core.path.StorePath> drvs = runs.stream().map(TestRun::drvPath).filter(store::isValid)
+                .toList();
         try {
-            new LastTestRuns(store.home()).record(ws, cargo.selection(), testArgs, reports, java.time.Instant.now());
+            new LastTestRuns(store.home()).record(ws, cargo.selection(), testArgs, reports, drvs,
+                    java.time.Instant.now());
         } catch (dev.crabstore.store.StoreIOException e) {
             context.err().println("warning: " + e.getMessage() + " (gc may delete this run's reports)");
         }

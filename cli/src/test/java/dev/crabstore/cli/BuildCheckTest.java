@@ -33,6 +33,36 @@ class BuildCheckTest {
     }
 
     /**
+     * After a gc that keeps only the target/ links' closures (--no-keep-outputs, as gc did before keep-outputs), the
+     * build script's binary is gone while its run's output is valid: the normal build needs nothing, and --check used
+     * to report the binary and its run as "not reproducible" (output and input not valid). As nix-build --check does,
+     * what is missing is built first, and built, not checked; the rest is checked.
+     */
+    @Test
+    void whatGcDeletedIsBuiltFirstNotReportedAsNotReproducible() throws Exception {
+        Tools.require("bwrap");
+        Tools.require("cargo");
+        Path ws = dir.resolve("ws");
+        BuildCommandTest.copyTree(Corpus.repoRoot().resolve("examples/hello-workspace"), ws);
+        java.util.Map<String, String> env = CliRun.envWithHome(dir.resolve("home"));
+        env.put("XDG_CONFIG_HOME", dir.resolve("config").toString());
+        CliRun.run(new byte[0], env, "build", "--dir", ws.toString(), "--offline").assertOk();
+        CliRun gc = CliRun.run(new byte[0], env, "gc", "--no-keep-outputs").assertOk();
+        assertTrue(gc.out().contains("-greet-0.2.0-build-script\n"), gc.out());
+        CliRun r = CliRun.run(new byte[0], env, "build", "--dir", ws.toString(), "--offline", "--check").assertOk();
+        assertTrue(r.stderr().contains("    Building greet v0.2.0 (greet-0.2.0-build-script, not in the store: built, "
+                + "not checked)"), r.stderr());
+        assertTrue(r.stderr().contains("Checked 4 derivations (1 round) in ")
+                && r.stderr().contains("s: all reproducible, 1 built instead (not in the store)"), r.stderr());
+        assertTrue(!r.stderr().contains("not reproducible") && !r.stderr().contains("error:"), r.stderr());
+        // Now that it is in the store, it is checked.
+        CliRun again = CliRun.run(new byte[0], env, "build", "--dir", ws.toString(), "--offline", "--check")
+                .assertOk();
+        assertTrue(again.stderr().contains("Checked 5 derivations (1 round) in ")
+                && again.stderr().contains("s: all reproducible\n"), again.stderr());
+    }
+
+    /**
      * A build script that writes the time into OUT_DIR: its run differs. The lib that includes the file is rebuilt from
      * the registered run output, as Nix checks a derivation against its inputs, so it is reproducible.
      */

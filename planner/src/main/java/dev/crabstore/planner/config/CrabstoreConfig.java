@@ -27,17 +27,21 @@ import tools.jackson.dataformat.toml.TomlMapper;
  * @param store             the physical store home, if set (else {@code CRABSTORE_HOME} or the default)
  * @param negativeTtl       how long a cache's "not there" answer is remembered
  * @param downloadTimeout   how long a cache may take to connect, to answer, or to send the next bytes of a file
+ * @param keepOutputs       Nix's {@code keep-outputs}: {@code gc} keeps the outputs of every live {@code .drv}, so a
+ *                          workspace's last build keeps its whole build-time closure (default true, unlike Nix:
+ *                          a checkout's dependencies should survive a gc as they survive in cargo's {@code target/})
  */
 public record CrabstoreConfig(List<String> substituters, List<String> trustedPublicKeys, List<String> secretKeyFiles,
-        Optional<String> store, Duration negativeTtl, Duration downloadTimeout) {
+        Optional<String> store, Duration negativeTtl, Duration downloadTimeout, boolean keepOutputs) {
     public static final String SUBSTITUTERS = "substituters";
     public static final String TRUSTED_PUBLIC_KEYS = "trusted-public-keys";
     public static final String SECRET_KEY_FILES = "secret-key-files";
     public static final String STORE = "store";
     public static final String NEGATIVE_TTL = "narinfo-cache-negative-ttl";
     public static final String DOWNLOAD_TIMEOUT = "stalled-download-timeout";
+    public static final String KEEP_OUTPUTS = "keep-outputs";
     private static final Set<String> KEYS = new TreeSet<>(Set.of(SUBSTITUTERS, TRUSTED_PUBLIC_KEYS, SECRET_KEY_FILES,
-            STORE, NEGATIVE_TTL, DOWNLOAD_TIMEOUT));
+            STORE, NEGATIVE_TTL, DOWNLOAD_TIMEOUT, KEEP_OUTPUTS));
 
     public CrabstoreConfig {
         substituters = List.copyOf(substituters);
@@ -45,10 +49,13 @@ public record CrabstoreConfig(List<String> substituters, List<String> trustedPub
         secretKeyFiles = List.copyOf(secretKeyFiles);
     }
 
-    /** Nothing configured; misses remembered for an hour (Nix's default); caches given 30 s to answer. */
+    /**
+     * Nothing configured; misses remembered for an hour (Nix's default); caches given 30 s to answer; gc keeps the
+     * build-time closures of the workspaces' last builds.
+     */
     public static CrabstoreConfig defaults() {
         return new CrabstoreConfig(List.of(), List.of(), List.of(), Optional.empty(), Duration.ofHours(1),
-                Duration.ofSeconds(30));
+                Duration.ofSeconds(30), true);
     }
 
     /**
@@ -58,11 +65,12 @@ public record CrabstoreConfig(List<String> substituters, List<String> trustedPub
      */
     public record Layer(String origin, Optional<List<String>> substituters, Optional<List<String>> trustedPublicKeys,
             Optional<List<String>> secretKeyFiles, Optional<String> store, Optional<Duration> negativeTtl,
-            Optional<Duration> downloadTimeout) {
+            Optional<Duration> downloadTimeout, Optional<Boolean> keepOutputs) {
         /** This layer with {@code f} applied to each path it names (secret key files and the store). */
         public Layer mapPaths(java.util.function.UnaryOperator<String> f) {
             return new Layer(origin, substituters, trustedPublicKeys,
-                    secretKeyFiles.map(l -> l.stream().map(f).toList()), store.map(f), negativeTtl, downloadTimeout);
+                    secretKeyFiles.map(l -> l.stream().map(f).toList()), store.map(f), negativeTtl, downloadTimeout,
+                    keepOutputs);
         }
     }
 
@@ -79,7 +87,7 @@ public record CrabstoreConfig(List<String> substituters, List<String> trustedPub
         }
         if (root == null || root.isMissingNode() || root.isNull()) {
             return new Layer(origin, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
-                    Optional.empty(), Optional.empty());
+                    Optional.empty(), Optional.empty(), Optional.empty());
         }
         for (Map.Entry<String, JsonNode> e : root.properties()) {
             if (!KEYS.contains(e.getKey())) {
@@ -108,9 +116,15 @@ public record CrabstoreConfig(List<String> substituters, List<String> trustedPub
             }
             return Duration.ofSeconds(n.asLong());
         });
+        Optional<Boolean> keepOutputs = Optional.ofNullable(root.get(KEEP_OUTPUTS)).map(n -> {
+            if (!n.isBoolean()) {
+                throw wrongType(origin, KEEP_OUTPUTS, "true or false", n);
+            }
+            return n.asBoolean();
+        });
         return new Layer(origin, Optional.ofNullable(root.get(SUBSTITUTERS)).map(n -> strings(n, SUBSTITUTERS, origin)),
                 keys, Optional.ofNullable(root.get(SECRET_KEY_FILES)).map(n -> strings(n, SECRET_KEY_FILES, origin)),
-                store, ttl, timeout);
+                store, ttl, timeout, keepOutputs);
     }
 
     /** These settings with the keys {@code layer} sets replaced. */
@@ -118,7 +132,7 @@ public record CrabstoreConfig(List<String> substituters, List<String> trustedPub
         return new CrabstoreConfig(layer.substituters().orElse(substituters),
                 layer.trustedPublicKeys().orElse(trustedPublicKeys), layer.secretKeyFiles().orElse(secretKeyFiles),
                 layer.store().or(() -> store), layer.negativeTtl().orElse(negativeTtl),
-                layer.downloadTimeout().orElse(downloadTimeout));
+                layer.downloadTimeout().orElse(downloadTimeout), layer.keepOutputs().orElse(keepOutputs));
     }
 
     /** These settings with the {@code CRABSTORE_*} variables that are set (even to "") replacing their keys. */
@@ -127,17 +141,19 @@ public record CrabstoreConfig(List<String> substituters, List<String> trustedPub
         keys.ifPresent(l -> l.forEach(k -> checkKey(k, "CRABSTORE_TRUSTED_PUBLIC_KEYS")));
         return new CrabstoreConfig(words(env.get("CRABSTORE_SUBSTITUTERS")).orElse(substituters),
                 keys.orElse(trustedPublicKeys), words(env.get("CRABSTORE_SECRET_KEY_FILES")).orElse(secretKeyFiles),
-                store, negativeTtl, downloadTimeout);
+                store, negativeTtl, downloadTimeout, keepOutputs);
     }
 
     public CrabstoreConfig withSubstituters(List<String> urls) {
-        return new CrabstoreConfig(urls, trustedPublicKeys, secretKeyFiles, store, negativeTtl, downloadTimeout);
+        return new CrabstoreConfig(urls, trustedPublicKeys, secretKeyFiles, store, negativeTtl, downloadTimeout,
+                keepOutputs);
     }
 
     /** These settings trusting {@code keys} instead (each checked; {@code origin} names them in errors). */
     public CrabstoreConfig withTrustedPublicKeys(List<String> keys, String origin) {
         keys.forEach(k -> checkKey(k, origin));
-        return new CrabstoreConfig(substituters, keys, secretKeyFiles, store, negativeTtl, downloadTimeout);
+        return new CrabstoreConfig(substituters, keys, secretKeyFiles, store, negativeTtl, downloadTimeout,
+                keepOutputs);
     }
 
     /** A space-separated list (as the environment and the command line give them), or empty for null. */

@@ -1,6 +1,7 @@
 package dev.crabstore.planner.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -32,6 +33,7 @@ class CrabstoreConfigTest {
                 store = "/var/lib/crabstore"
                 narinfo-cache-negative-ttl = 60
                 stalled-download-timeout = 5
+                keep-outputs = false
                 """.formatted(KEY_A), USER));
         assertEquals(List.of("https://cache.example.org", "file:///srv/cache?priority=10"), c.substituters());
         assertEquals(List.of(KEY_A), c.trustedPublicKeys());
@@ -39,6 +41,7 @@ class CrabstoreConfigTest {
         assertEquals(Optional.of("/var/lib/crabstore"), c.store());
         assertEquals(Duration.ofSeconds(60), c.negativeTtl());
         assertEquals(Duration.ofSeconds(5), c.downloadTimeout());
+        assertFalse(c.keepOutputs());
     }
 
     @Test
@@ -47,6 +50,7 @@ class CrabstoreConfigTest {
         assertEquals(List.of(), d.substituters());
         assertEquals(Duration.ofHours(1), d.negativeTtl());
         assertEquals(Duration.ofSeconds(30), d.downloadTimeout());
+        assertTrue(d.keepOutputs(), "unlike Nix: a checkout's dependencies survive a gc");
         assertEquals(d, d.with(CrabstoreConfig.parse("", USER)));
         assertEquals(d, d.with(CrabstoreConfig.parse("# nothing\n", USER)));
     }
@@ -110,6 +114,8 @@ class CrabstoreConfigTest {
         assertTrue(m.startsWith(USER + ": 'stalled-download-timeout' must be a whole number of seconds from 1"), m);
         m = message("stalled-download-timeout = \"5s\"\n");
         assertTrue(m.contains("'stalled-download-timeout' must be"), m);
+        m = message("keep-outputs = \"yes\"\n");
+        assertTrue(m.startsWith(USER + ": 'keep-outputs' must be true or false, found \"yes\""), m);
         m = message("store = [\"/a\"]\n");
         assertTrue(m.startsWith(USER + ": 'store' must be a directory"), m);
         m = message("trusted-public-keys = [\"cache.example.org-1:tooShort\"]\n");

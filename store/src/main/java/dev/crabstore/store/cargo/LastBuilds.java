@@ -107,4 +107,9 @@ public final class LastBuilds {
     public int forgetDeletedWorkspaces() {
         return WorkspaceRecords.forgetDeletedWorkspaces(home.root().resolve("var/last-builds"), "build");
     }
+
+    /** The records {@link #forgetDeletedWorkspaces} would delete (for {@code gc --dry-run}, which deletes none). */
+    public List<Path> ofDeletedWorkspaces() {
+        return WorkspaceRecords.ofDeletedWorkspaces(home.root().resolve("var/last-builds"), "build");
+    }
 }

@@ -8,9 +8,11 @@ import java.util.List;
 
 /**
  * What {@code crabstore test} last ran for a workspace, selection and test arguments: the reports (outputs of the
- * {@code builtin:test-run} derivations) in {@code var/last-tests/<key>/test}, each a GC root
+ * {@code builtin:test-run} derivations) and those derivations in {@code var/last-tests/<key>/test}, each a GC root
  * ({@code var/last-tests/<key>/roots/<n>}). Without them {@code gc} deleted every report, and the next unchanged
- * {@code crabstore test} ran every harness again. The next test of the same key replaces the roots; gc drops them once
+ * {@code crabstore test} ran every harness again. The run derivations refer to their harnesses' derivations, so with
+ * {@code keep-outputs} (the default) gc also keeps every unit the harnesses were built from, as a last build's roots
+ * do, and an edit then rebuilds only what it changed. The next test of the same key replaces the roots; gc drops them once
  * the workspace directory is deleted, as it does a {@link LastBuilds last build}'s.
  */
 public final class LastTestRuns {
@@ -37,20 +39,29 @@ public final class LastTestRuns {
     }
 
     /**
-     * Records a test command's reports (the valid outputs of its runs: passed now, or before and reused), replacing
-     * the last record of the same workspace, selection and arguments.
+     * Records a test command's reports (the valid outputs of its runs: passed now, or before and reused) and its
+     * run derivations (the {@code .drv} files of every run, passed or not), replacing the last record of the same
+     * workspace, selection and arguments.
      */
     public void record(Path workspace, CargoSelection selection, List<String> testArgs, List<StorePath> reports,
-            Instant time) {
+            List<StorePath> runs, Instant time) {
         StringBuilder sb = WorkspaceRecords.start(HEADER, workspace, selection).append("args");
         testArgs.forEach(a -> sb.append('\t').append(a));
         sb.append('\n').append("time\t").append(time).append('\n');
         reports.forEach(r -> sb.append("report\t").append(r.baseName()).append('\n'));
-        WorkspaceRecords.write(home, dir(workspace, selection, testArgs), "test", sb.toString(), reports);
+        runs.forEach(r -> sb.append("run\t").append(r.baseName()).append('\n'));
+        List<StorePath> roots = new java.util.ArrayList<>(reports);
+        roots.addAll(runs);
+        WorkspaceRecords.write(home, dir(workspace, selection, testArgs), "test", sb.toString(), roots);
     }
 
     /** Deletes the records (and so the GC roots) of workspaces whose directory no longer exists; how many. */
     public int forgetDeletedWorkspaces() {
         return WorkspaceRecords.forgetDeletedWorkspaces(home.root().resolve("var/last-tests"), "test");
+    }
+
+    /** The records {@link #forgetDeletedWorkspaces} would delete (for {@code gc --dry-run}, which deletes none). */
+    public List<Path> ofDeletedWorkspaces() {
+        return WorkspaceRecords.ofDeletedWorkspaces(home.root().resolve("var/last-tests"), "test");
     }
 }

@@ -50,6 +50,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -481,21 +482,51 @@ public final class WorkspaceBuilder {
     }
 
     /**
-     * {@code build --check}: rebuilds every derivation of a successful build (except fixed-output downloads, which are
-     * checked by their hash) {@code rounds} times and compares the outputs with the store's.
+     * What {@code build --check} did: the derivations it rebuilt and compared ({@code checked}), and those whose
+     * outputs were not in the store (a gc deleted, say, a build script's binary whose run output was still valid), so
+     * that they were built now instead, as {@code nix-build --check} builds what is missing: nothing to compare them
+     * with ({@code builtInstead}, each with the error if building it failed).
      */
-    public List<Realiser.CheckResult> check(Result built, CommandRunner runner, int jobs, Duration timeout, int rounds,
-            BuildListener listener) {
+    public record CheckReport(List<Realiser.CheckResult> checked, Map<StorePath, Optional<String>> builtInstead) {}
+
+    /**
+     * {@code build --check}: rebuilds every derivation of a successful build (except fixed-output downloads, which are
+     * checked by their hash) {@code rounds} times and compares the outputs with the store's. The derivations whose
+     * outputs are not valid, and the inputs of the others that are not, are realised first ({@code building} hears
+     * of that); only the derivations whose outputs were valid before are checked ({@code checking} hears of those).
+     */
+    public CheckReport check(Result built, CommandRunner runner, int jobs, Duration timeout, int rounds,
+            BuildListener building, BuildListener checking) {
         List<StorePath> drvs = new ArrayList<>();
+        List<StorePath> missing = new ArrayList<>();
+        java.util.Set<StorePath> inputs = new java.util.TreeSet<>();
+        LocalStore store = store();
         built.plan().byPath().forEach((p, d) -> {
             boolean fixed = d.outputs().values().stream().anyMatch(o -> o instanceof dev.crabstore.core.drv
                     .DerivationOutput.Fixed);
-            if (!fixed) {
+            if (fixed) {
+                return;
+            }
+            if (d.outputPaths().values().stream().allMatch(store::protect)) {
                 drvs.add(p);
+                inputs.addAll(d.inputDrvs().keySet());
+            } else {
+                missing.add(p);
             }
         });
         java.util.Collections.sort(drvs);
-        return realiser(built.planned().toolchain(), runner, jobs, false, timeout, listener).check(drvs, rounds);
+        java.util.Collections.sort(missing);
+        Map<StorePath, Optional<String>> builtInstead = new java.util.TreeMap<>();
+        if (!missing.isEmpty() || !inputs.isEmpty()) {
+            List<StorePath> needed = new ArrayList<>(missing);
+            needed.addAll(inputs);
+            Map<StorePath, Realiser.Outcome> done = realiser(built.planned().toolchain(), runner, jobs, false, timeout,
+                    building).realise(needed);
+            missing.forEach(p -> builtInstead.put(p, Optional.ofNullable(done.get(p)).map(Realiser.Outcome::error)
+                    .orElse(Optional.of("not built"))));
+        }
+        return new CheckReport(realiser(built.planned().toolchain(), runner, jobs, false, timeout, checking)
+                .check(drvs, rounds), builtInstead);
     }
 
     /** Sources into the store and one derivation per unit, every .drv written to the store. */

@@ -69,22 +69,28 @@ final class WorkspaceRecords {
      * are left alone. Returns how many were deleted.
      */
     static int forgetDeletedWorkspaces(Path all, String fileName) {
-        if (!Files.isDirectory(all)) {
-            return 0;
-        }
-        int n = 0;
-        try (Stream<Path> dirs = Files.list(all)) {
-            for (Path dir : dirs.toList()) {
-                Optional<String> ws = workspaceOf(dir.resolve(fileName));
-                if (ws.isPresent() && Files.notExists(Path.of(ws.get()))) {
-                    deleteRecord(dir);
-                    n++;
-                }
+        List<Path> dirs = ofDeletedWorkspaces(all, fileName);
+        try {
+            for (Path dir : dirs) {
+                deleteRecord(dir);
             }
+        } catch (IOException e) {
+            throw new StoreIOException("cannot delete a record under " + all, e);
+        }
+        return dirs.size();
+    }
+
+    /** The record directories under {@code all} whose workspace directory no longer exists (readable records only). */
+    static List<Path> ofDeletedWorkspaces(Path all, String fileName) {
+        if (!Files.isDirectory(all)) {
+            return List.of();
+        }
+        try (Stream<Path> dirs = Files.list(all)) {
+            return dirs.filter(dir -> workspaceOf(dir.resolve(fileName)).filter(ws -> Files.notExists(Path.of(ws)))
+                    .isPresent()).toList();
         } catch (IOException e) {
             throw new StoreIOException("cannot list " + all, e);
         }
-        return n;
     }
 
     private static Optional<String> workspaceOf(Path file) {

@@ -44,15 +44,23 @@ public final class ConfigFiles {
         if (workspace != null) {
             Optional<CrabstoreConfig.Layer> project = read(workspace.resolve(PROJECT_FILE));
             if (project.isPresent()) {
-                if (project.get().store().isPresent()) {
-                    throw new InvalidFormatException(project.get().origin() + ": '" + CrabstoreConfig.STORE
-                            + "' can only be set in " + userFile(env) + " or with CRABSTORE_HOME (the store home is "
-                            + "found before the workspace)");
-                }
+                userOnly(project.get(), project.get().store(), CrabstoreConfig.STORE, env,
+                        "or with CRABSTORE_HOME (the store home is found before the workspace)");
+                userOnly(project.get(), project.get().keepOutputs(), CrabstoreConfig.KEEP_OUTPUTS, env,
+                        "or with gc --[no-]keep-outputs (gc collects the whole store, for no workspace)");
                 c = c.with(project.get());
             }
         }
         return c.withEnvironment(env);
+    }
+
+    /** Refuses a key a project file sets that only the user's file (or {@code alternative}) may set. */
+    private static void userOnly(CrabstoreConfig.Layer project, Optional<?> value, String key, Map<String, String> env,
+            String alternative) {
+        if (value.isPresent()) {
+            throw new InvalidFormatException(project.origin() + ": '" + key + "' can only be set in " + userFile(env)
+                    + " " + alternative);
+        }
     }
 
     /** The {@code store} key of the user's file, if it sets one. */

@@ -1,15 +1,19 @@
 package dev.crabstore.store.local;
 
+import dev.crabstore.core.CrabstoreException;
+import dev.crabstore.core.drv.AtermParser;
 import dev.crabstore.core.path.StorePath;
 import dev.crabstore.core.store.PathInfo;
 import dev.crabstore.store.StoreIOException;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
@@ -35,12 +39,21 @@ public final class GarbageCollector {
     public record Result(List<StorePath> deleted, long bytesFreed, int leftoversDeleted, int linksDeleted,
             long linkBytesFreed, int lockFilesDeleted) {}
 
+    /** As {@link #collect(LocalStore, GcRoots, boolean, long, long, Clock, boolean)} with {@code keep-outputs} on. */
+    public static Result collect(LocalStore store, GcRoots roots, boolean dryRun, long maxFreed,
+            long olderThanSeconds, Clock clock) {
+        return collect(store, roots, dryRun, maxFreed, olderThanSeconds, clock, true);
+    }
+
     /**
      * @param maxFreed stop once this many bytes (NAR size) are freed; {@code Long.MAX_VALUE} for no limit
      * @param olderThanSeconds only delete paths registered at least this long ago (0 for all)
+     * @param keepOutputs Nix's {@code keep-outputs}: a live {@code .drv} keeps its valid outputs (and their closures)
+     *                    alive, so the recorded root derivations of a workspace's last build keep its whole build-time
+     *                    closure (every dependency's compiled output), not only the {@code .drv} files
      */
     public static Result collect(LocalStore store, GcRoots roots, boolean dryRun, long maxFreed,
-            long olderThanSeconds, Clock clock) {
+            long olderThanSeconds, Clock clock, boolean keepOutputs) {
         try (GcLock.Held l = store.gcLock().exclusive()) {
             StoreRecovery.Result recovered = dryRun ? new StoreRecovery.Result(0, 0, 0) : StoreRecovery.recover(store);
             Set<StorePath> live = new HashSet<>();
@@ -50,6 +63,9 @@ public final class GarbageCollector {
                 StorePath p = todo.pop();
                 if (live.add(p)) {
                     store.query(p).ifPresent(info -> todo.addAll(info.references()));
+                    if (keepOutputs && p.isDerivation()) {
+                        todo.addAll(outputsOf(store, p));
+                    }
                 }
             }
             long now = clock.instant().getEpochSecond();
@@ -77,6 +93,24 @@ public final class GarbageCollector {
             long[] links = dryRun ? new long[2] : deleteUnusedLinks(store);
             int lockFiles = dryRun ? 0 : deleteUnusedLockFiles(store);
             return new Result(deleted, freed, leftovers, (int) links[0], links[1], lockFiles);
+        }
+    }
+
+    /**
+     * The output paths a valid {@code .drv} names (valid or not: an invalid one is simply not in the database). A
+     * derivation that cannot be read or parsed keeps nothing but itself: {@code store verify} is where a damaged path
+     * is reported, and a collection must not fail on it.
+     */
+    private static Collection<StorePath> outputsOf(LocalStore store, StorePath drvPath) {
+        if (!store.isValid(drvPath)) {
+            return List.of();
+        }
+        String printed = store.storeDir().print(drvPath);
+        try {
+            String text = Files.readString(store.realPath(drvPath), StandardCharsets.UTF_8);
+            return AtermParser.parse(text, store.storeDir(), printed).outputPaths().values();
+        } catch (IOException | CrabstoreException e) {
+            return List.of();
         }
     }
 

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -20,9 +21,23 @@ import java.util.TreeMap;
  */
 public final class GcRoots {
     private final StoreHome home;
+    private final List<Path> ignored;
 
     public GcRoots(StoreHome home) {
+        this(home, List.of());
+    }
+
+    private GcRoots(StoreHome home, List<Path> ignored) {
         this.home = home;
+        this.ignored = List.copyOf(ignored);
+    }
+
+    /**
+     * These roots without those whose link is inside one of {@code dirs} (left as they are): what a dry run of
+     * {@code gc} counts when the real one would first delete those directories (records of deleted checkouts).
+     */
+    public GcRoots ignoring(List<Path> dirs) {
+        return new GcRoots(home, dirs.stream().map(d -> d.toAbsolutePath().normalize()).toList());
     }
 
     private Path autoDir() {
@@ -71,6 +86,9 @@ public final class GcRoots {
                     continue;
                 }
                 Path link = Files.readSymbolicLink(record);
+                if (ignored.stream().anyMatch(link::startsWith)) {
+                    continue;
+                }
                 Optional<StorePath> target = target(link);
                 if (target.isPresent()) {
                     out.put(link, target.get());

@@ -40,9 +40,9 @@ class LastTestRunsTest {
             older = report(store, "older");
             Path ws = Files.createDirectories(dir.resolve("ws"));
             LastTestRuns tests = new LastTestRuns(home);
-            tests.record(ws, CargoSelection.of("--offline"), List.of(), List.of(older), T);
-            tests.record(ws, CargoSelection.of(), List.of(), List.of(full), T); // --offline is not in the key
-            tests.record(ws, CargoSelection.of(), List.of("greets"), List.of(filtered), T);
+            tests.record(ws, CargoSelection.of("--offline"), List.of(), List.of(older), List.of(), T);
+            tests.record(ws, CargoSelection.of(), List.of(), List.of(full), List.of(), T); // --offline is not in the key
+            tests.record(ws, CargoSelection.of(), List.of("greets"), List.of(filtered), List.of(), T);
             assertNotEquals(LastTestRuns.key(ws, CargoSelection.of(), List.of()),
                     LastTestRuns.key(ws, CargoSelection.of("-p", "greet"), List.of()));
             assertNotEquals(LastTestRuns.key(ws, CargoSelection.of("--lib"), List.of()),
@@ -66,8 +66,8 @@ class LastTestRunsTest {
             Path ws = Files.createDirectories(dir.resolve("ws"));
             Path deleted = Files.createDirectories(dir.resolve("deleted"));
             LastTestRuns tests = new LastTestRuns(home);
-            tests.record(ws, CargoSelection.of(), List.of(), List.of(kept), T);
-            tests.record(deleted, CargoSelection.of(), List.of(), List.of(gone), T);
+            tests.record(ws, CargoSelection.of(), List.of(), List.of(kept), List.of(), T);
+            tests.record(deleted, CargoSelection.of(), List.of(), List.of(gone), List.of(), T);
             Files.delete(deleted);
             assertEquals(1, tests.forgetDeletedWorkspaces());
             assertFalse(Files.exists(tests.dir(deleted, CargoSelection.of(), List.of())));

@@ -1,6 +1,7 @@
 package dev.crabstore.store.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -71,6 +72,18 @@ class ConfigFilesTest {
         Path file = write(ws.resolve(".crabstore.toml"), "store = \"/tmp/elsewhere\"\n");
         String m = assertThrows(InvalidFormatException.class, () -> ConfigFiles.load(env(), ws)).getMessage();
         assertTrue(m.startsWith(file + ": 'store' can only be set in "), m);
+    }
+
+    /** gc reads no workspace, so a project's keep-outputs would do nothing: refused, naming where it can be set. */
+    @Test
+    void aProjectCannotSetWhatGcKeeps() throws Exception {
+        Path ws = Files.createDirectories(dir.resolve("ws"));
+        Path file = write(ws.resolve(".crabstore.toml"), "keep-outputs = false\n");
+        String m = assertThrows(InvalidFormatException.class, () -> ConfigFiles.load(env(), ws)).getMessage();
+        assertTrue(m.startsWith(file + ": 'keep-outputs' can only be set in " + ConfigFiles.userFile(env())
+                + " or with gc --[no-]keep-outputs"), m);
+        write(ConfigFiles.userFile(env()), "keep-outputs = false\n");
+        assertFalse(ConfigFiles.load(env(), null).keepOutputs());
     }
 
     @Test
