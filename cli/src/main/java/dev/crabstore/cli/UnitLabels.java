@@ -29,15 +29,15 @@ final class UnitLabels {
 
     /**
      * What cargo suggests to apply a unit's machine-applicable suggestions: {@code cargo fix --lib -p greet},
-     * {@code cargo fix --bin "hello"}; none for a build script.
+     * {@code cargo fix --bin "hello" -p hello} (as cargo 1.95 words it); none for a build script.
      */
     static String fixCommand(String pkg, Unit u) {
         UnitTarget t = u.target();
         if (t.isCustomBuild()) {
             return null;
         }
-        String named = t.isLib() ? "lib -p " + pkg : namedKind(t) + " \"" + t.name() + "\"";
-        return "cargo fix --" + named + (u.mode().equals("test") && !isTestTarget(t) ? " --tests" : "");
+        String named = t.isLib() ? "lib" : namedKind(t) + " \"" + t.name() + "\"";
+        return "cargo fix --" + named + " -p " + pkg + (u.mode().equals("test") && !isTestTarget(t) ? " --tests" : "");
     }
 
     private static String namedKind(UnitTarget t) {
