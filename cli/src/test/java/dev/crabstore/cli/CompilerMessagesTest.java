@@ -118,6 +118,11 @@ class CompilerMessagesTest {
             assertFalse(r.err().contains("error: aborting due to") || r.err().contains("warning: 1 warning emitted"),
                     r.err());
         }
+        // Counts are pluralised: greet-macros edited, so one unit is built before hello fails.
+        Path lib = crabWs.resolve("greet-macros/src/lib.rs");
+        Files.writeString(lib, Files.readString(lib) + "// edited\n");
+        Ran r = crabstore();
+        assertTrue(r.err().matches("(?s).*error: build failed after [0-9.]+s \\(1 unit built\\)\n"), r.err());
     }
 
     /** A fixed build shows greet's warning again every time, also when the no-op is replayed without planning. */
