@@ -9,6 +9,10 @@ final class Ansi {
     private Ansi() {}
 
     static String forStderr(String s) {
-        return System.console() != null ? s : ESCAPES.matcher(s).replaceAll("");
+        return System.console() != null ? s : strip(s);
+    }
+
+    static String strip(String s) {
+        return s.indexOf('\u001b') < 0 ? s : ESCAPES.matcher(s).replaceAll("");
     }
 }

@@ -4,6 +4,7 @@ import dev.crabstore.core.drv.Derivation;
 import dev.crabstore.core.path.StorePath;
 import dev.crabstore.store.build.BuildFailedException;
 import dev.crabstore.store.build.BuildListener;
+import dev.crabstore.store.build.DiagnosticLogs;
 import dev.crabstore.store.cache.Substituters;
 import dev.crabstore.store.cargo.LastBuilds;
 import dev.crabstore.store.cargo.NoopFingerprint;
@@ -106,7 +107,7 @@ public final class BuildCommand implements Runnable {
         Path ws = cargo.workspace();
         Path buildPlan = cargo.buildPlan();
         ProgressBar bar = new ProgressBar(context.err(), context.env());
-        BuildProgress listener = new BuildProgress(bar, verbose);
+        BuildProgress listener = new BuildProgress(bar, verbose, messageFormat.equals("human"));
         // cargo plans (on a plan-cache miss) while the store opens.
         WorkspaceBuilder.PlanStart planStart = WorkspaceBuilder.startPlan(
                 StoreHome.fromEnvironment(context.env()).root(), ws, cargo.selection(), buildPlan, context.env());
@@ -119,6 +120,7 @@ public final class BuildCommand implements Runnable {
             WorkspaceBuilder.Result r = builder.build(planStart, options.runner(context),
                     options.jobs(), options.keepGoing, options.timeout(), planned -> {
                         bar.total(planned.plan().byPath().size());
+                        listener.name(planned);
                         BuildListener l = recorder == null ? listener : BuildListener.both(listener, recorder);
                         if (!messageFormat.equals("json")) {
                             return l;
@@ -126,8 +128,11 @@ public final class BuildCommand implements Runnable {
                         json[0] = new JsonMessages(context.out(), opening.get(), planned);
                         return BuildListener.both(l, json[0]);
                     });
-            bar.close();
             LocalStore store = opening.get();
+            if (r.succeeded() && json[0] == null) {
+                showKeptDiagnostics(store, r.planned(), listener);
+            }
+            bar.close();
             if (json[0] != null) {
                 json[0].finished(r.succeeded());
             }
@@ -137,7 +142,7 @@ public final class BuildCommand implements Runnable {
             }
             if (!r.succeeded()) {
                 throw new BuildFailedException("build failed after " + String.format(Locale.ROOT, "%.2f", secs)
-                        + "s (" + listener.built.get() + " units built)");
+                        + "s (" + BuildProgress.plural(listener.built.get(), "unit") + " built)");
             }
             context.err().printf(Locale.ROOT, "    Finished `%s` profile in %.2fs: %s%n", r.profile(), secs,
                     listener.counts());
@@ -156,8 +161,9 @@ public final class BuildCommand implements Runnable {
                     && messageFormat.equals("human") && !timings.enabled()) {
                 // Not for a plan file (its content is not fingerprinted) nor a push (the cache may have changed),
                 // nor --timings (every timed run writes its report).
-                String summary = String.format(Locale.ROOT, "    Finished `%s` profile in {secs}s: 0 built, %d fresh%n",
-                        r.profile(), listener.total());
+                // An unchanged build shows the warnings of the workspace's units again, as cargo does.
+                String summary = listener.shownDiagnostics(r.plan().drvPaths()) + String.format(Locale.ROOT,
+                        "    Finished `%s` profile in {secs}s: 0 built, %d fresh%n", r.profile(), listener.total());
                 try {
                     NoopFingerprint.write(fingerprint, startMillis, builder.fingerprintInputs(ws, cargo.selection(),
                             r.planned(), r.artifacts()), new NoopFingerprint.Replay("", summary));
@@ -167,6 +173,24 @@ public final class BuildCommand implements Runnable {
             }
         } finally {
             planStart.abandon();
+        }
+    }
+
+    /**
+     * The diagnostics kept from the build of each unit this build did not look at (its dependents' outputs were
+     * valid): cargo shows a fresh unit's warnings again, whichever unit it is.
+     */
+    private static void showKeptDiagnostics(LocalStore store, WorkspaceBuilder.Planned planned, BuildProgress listener) {
+        DiagnosticLogs kept = new DiagnosticLogs(store.home().logDir());
+        for (int i : planned.plan().order()) {
+            StorePath drvPath = planned.plan().drvPaths().get(i);
+            Derivation drv = planned.plan().derivations().get(i);
+            if (!listener.saw(drvPath) && drv.builder().equals("builtin:rustc")) {
+                dev.crabstore.store.build.Diagnostics d = kept.read(drvPath);
+                if (!d.isEmpty()) {
+                    listener.diagnostics(drvPath, drv, d);
+                }
+            }
         }
     }
 
@@ -245,14 +269,17 @@ public final class BuildCommand implements Runnable {
             parts.add(report.builtInstead().size() + " built instead (not in the store)");
         }
         int checked = report.checked().size();
-        context.err().printf(Locale.ROOT, "     Checked %d derivations (%d round%s) in %.2fs: %s%n", checked, rounds,
-                rounds == 1 ? "" : "s", (System.nanoTime() - t0) / 1e9, String.join(", ", parts));
+        context.err().printf(Locale.ROOT, "     Checked %s (%s) in %.2fs: %s%n",
+                BuildProgress.plural(checked, "derivation"), BuildProgress.plural(rounds, "round"),
+                (System.nanoTime() - t0) / 1e9, String.join(", ", parts));
         if (differ > 0) {
-            throw new BuildFailedException(differ + " of " + checked + " derivations are not reproducible"
+            throw new BuildFailedException(differ + " of " + BuildProgress.plural(checked, "derivation")
+                    + (differ == 1 ? " is" : " are") + " not reproducible"
                     + (unchecked > 0 ? " (and " + unchecked + " could not be checked)" : ""));
         }
         if (unchecked > 0) {
-            throw new BuildFailedException(unchecked + " derivations could not be checked (see the errors above)");
+            throw new BuildFailedException(BuildProgress.plural(unchecked, "derivation")
+                    + " could not be checked (see the errors above)");
         }
     }
 

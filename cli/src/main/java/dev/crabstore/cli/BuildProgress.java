@@ -3,7 +3,14 @@ package dev.crabstore.cli;
 import dev.crabstore.core.drv.Derivation;
 import dev.crabstore.core.path.StorePath;
 import dev.crabstore.planner.derive.UnitDerivationPlanner;
+import dev.crabstore.planner.unit.Unit;
+import dev.crabstore.planner.unit.UnitGraph;
 import dev.crabstore.store.build.BuildListener;
+import dev.crabstore.store.build.Diagnostic;
+import dev.crabstore.store.build.Diagnostics;
+import dev.crabstore.store.build.RustcBuiltin;
+import dev.crabstore.store.cargo.WorkspaceBuilder;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -11,8 +18,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * What a build shows while it runs, as cargo does ({@code Compiling} lines, warnings of the workspace's own units,
- * errors, the progress line), and what it counts for the {@code Finished} line: built, fresh, substituted.
+ * What a build shows while it runs, as cargo does ({@code Compiling} lines, warnings of the workspace's own units and
+ * their counts, errors and {@code could not compile}, the progress line), and what it counts for the {@code Finished} line: built, fresh, substituted.
  */
 final class BuildProgress implements BuildListener {
     final AtomicInteger built = new AtomicInteger();
@@ -21,23 +28,33 @@ final class BuildProgress implements BuildListener {
     final AtomicInteger substituted = new AtomicInteger();
     final AtomicLong fetchedBytes = new AtomicLong();
     private final Set<String> compiling = ConcurrentHashMap.newKeySet();
+    private final Set<StorePath> seen = ConcurrentHashMap.newKeySet();
+    private final Map<StorePath, Diagnostics> reported = new ConcurrentHashMap<>();
+    private final Map<StorePath, String> shown = new ConcurrentHashMap<>();
+    private final Map<StorePath, String> names = new ConcurrentHashMap<>();
+    private final Map<StorePath, String> fixCommands = new ConcurrentHashMap<>();
     private final ProgressBar bar;
     private final boolean verbose;
+    private final boolean showDiagnostics;
 
-    BuildProgress(ProgressBar bar, boolean verbose) {
+    /** {@code showDiagnostics}: print rustc's diagnostics (not with {@code --message-format json}). */
+    BuildProgress(ProgressBar bar, boolean verbose, boolean showDiagnostics) {
         this.bar = bar;
         this.verbose = verbose;
+        this.showDiagnostics = showDiagnostics;
     }
 
     @Override
     public void fresh(StorePath p, Derivation d) {
         fresh.incrementAndGet();
+        seen.add(p);
         bar.finished(p.name());
     }
 
     @Override
     public void builtElsewhere(StorePath p, Derivation d) {
         elsewhere.incrementAndGet();
+        seen.add(p);
         if (verbose) {
             bar.println("      Waited for " + d.env().getOrDefault("crabstorePackage", d.name()) + " ("
                     + p.baseName() + "): built by another process");
@@ -59,10 +76,89 @@ final class BuildProgress implements BuildListener {
     @Override
     public void built(StorePath p, Derivation d, String log, long millis) {
         built.incrementAndGet();
+        seen.add(p);
         if (!log.isBlank() && (verbose || isLocal(d))) {
             bar.print(Ansi.forStderr(log.endsWith("\n") ? log : log + "\n"));
         }
         bar.finished(p.name());
+    }
+
+    /**
+     * rustc's diagnostics, as cargo shows them: a path package's all (others' errors only, unless verbose), without
+     * rustc's closing counts, then {@code warning: `greet` (lib) generated 1 warning}. Not in JSON mode, where they are
+     * messages on stdout (plain lines rustc printed still go to stderr).
+     */
+    @Override
+    public void diagnostics(StorePath p, Derivation d, Diagnostics diagnostics) {
+        reported.put(p, diagnostics);
+        boolean all = verbose || isLocal(d);
+        StringBuilder sb = new StringBuilder();
+        for (Diagnostic x : diagnostics.shown()) {
+            if (x.isPlain() || showDiagnostics && (all || x.isError())) {
+                sb.append(x.rendered().endsWith("\n") ? x.rendered() : x.rendered() + "\n");
+            }
+        }
+        long warnings = diagnostics.warnings();
+        if (showDiagnostics && all && warnings > 0) {
+            sb.append("warning: ").append(name(p, d)).append(" generated ").append(plural(warnings, "warning"));
+            String fix = fixCommands.get(p);
+            long fixable = diagnostics.fixable();
+            if (fix != null && fixable > 0 && diagnostics.errors() == 0) {
+                sb.append(" (run `").append(fix).append("` to apply ").append(plural(fixable, "suggestion"))
+                        .append(')');
+            }
+            sb.append('\n');
+        }
+        if (!sb.isEmpty()) {
+            bar.print(Ansi.forStderr(sb.toString()));
+            if (diagnostics.errors() == 0) {
+                shown.put(p, sb.toString());
+            }
+        }
+    }
+
+    /** {@code 1 warning}, {@code 2 warnings}. */
+    static String plural(long n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
+    }
+
+    /**
+     * The units of {@code planned} as cargo names them in its messages ({@code `greet` (lib)}), and the
+     * {@code cargo fix} command it suggests for each.
+     */
+    void name(WorkspaceBuilder.Planned planned) {
+        UnitGraph graph = planned.cargo().unitGraph();
+        for (int i = 0; i < planned.plan().drvPaths().size() && i < graph.units().size(); i++) {
+            Unit u = graph.unit(i);
+            String pkg = planned.cargo().metadata().pkg(u.pkgId(), "cargo metadata").name();
+            StorePath drvPath = planned.plan().drvPaths().get(i);
+            names.put(drvPath, UnitLabels.cargoName(pkg, u));
+            String fix = UnitLabels.fixCommand(pkg, u);
+            if (fix != null) {
+                fixCommands.put(drvPath, fix);
+            }
+        }
+    }
+
+    private String name(StorePath p, Derivation d) {
+        String n = names.get(p);
+        return n != null ? n : "`" + d.env().getOrDefault(UnitDerivationPlanner.ENV_PACKAGE, d.name()) + "` ("
+                + d.name() + ")";
+    }
+
+    /** Whether any event about {@code p} came. */
+    boolean saw(StorePath p) {
+        return seen.contains(p);
+    }
+
+    /**
+     * The diagnostics shown for the units of {@code drvPaths} that did not fail, in that order: what an unchanged
+     * build shows again.
+     */
+    String shownDiagnostics(java.util.List<StorePath> drvPaths) {
+        StringBuilder sb = new StringBuilder();
+        drvPaths.forEach(p -> sb.append(shown.getOrDefault(p, "")));
+        return sb.toString();
     }
 
     /**
@@ -86,6 +182,7 @@ final class BuildProgress implements BuildListener {
     @Override
     public void substituted(StorePath p, Derivation d, String from, long bytes) {
         substituted.incrementAndGet();
+        seen.add(p);
         fetchedBytes.addAndGet(bytes);
         bar.fetched(bytes);
         String pkg = d.env().getOrDefault("crabstorePackage", d.name());
@@ -110,11 +207,19 @@ final class BuildProgress implements BuildListener {
 
     @Override
     public void failed(StorePath p, Derivation d, String message) {
-        if (message.startsWith("could not compile ") && message.indexOf('\n') > 0) {
-            // rustc's diagnostics, then which unit failed, as cargo prints them
+        seen.add(p);
+        if (message.startsWith(RustcBuiltin.COULD_NOT_COMPILE)) {
             int nl = message.indexOf('\n');
-            bar.println(Ansi.forStderr(message.substring(nl + 1).stripTrailing() + "\n\nerror: "
-                    + message.substring(0, nl)));
+            String headline = nl < 0 ? message : message.substring(0, nl);
+            String body = nl < 0 ? "" : message.substring(nl + 1).stripTrailing();
+            String storeName = RustcBuiltin.COULD_NOT_COMPILE + "`" + d.env().getOrDefault(
+                    UnitDerivationPlanner.ENV_PACKAGE, "") + "` (" + d.name() + ")";
+            if (headline.startsWith(storeName)) {
+                headline = RustcBuiltin.COULD_NOT_COMPILE + name(p, d) + headline.substring(storeName.length());
+            }
+            // rustc's diagnostics were shown as they came (diagnostics()); else the message carries them
+            bar.println(Ansi.forStderr((reported.containsKey(p) || body.isEmpty() ? "" : body + "\n\n") + "error: "
+                    + headline));
         } else if (!message.startsWith("dependency ") && !message.startsWith("not built")) {
             bar.println(Ansi.forStderr("error: " + message));
         }

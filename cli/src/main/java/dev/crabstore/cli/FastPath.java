@@ -76,7 +76,7 @@ final class FastPath {
         }
         context.out().print(replay.stdout());
         context.out().flush();
-        context.err().print(stderr);
+        context.err().print(Ansi.forStderr(stderr)); // a build's warnings are recorded with rustc's colours
         context.err().flush();
         return ExitCodes.OK;
     }

@@ -39,7 +39,7 @@ public final class FetchCommand implements Runnable {
     public void run() {
         long start = System.nanoTime();
         ProgressBar bar = new ProgressBar(context.err(), context.env());
-        BuildProgress listener = new BuildProgress(bar, false);
+        BuildProgress listener = new BuildProgress(bar, false, true);
         try (LocalStore store = options.openStore(context);
                 Substituters caches = substitution.open(context, store, cargo.workspace())) {
             Map<StorePath, Realiser.Outcome> outcomes = new WorkspaceBuilder(store, context.env()).substituteFrom(caches)
@@ -50,7 +50,7 @@ public final class FetchCommand implements Runnable {
             double secs = (System.nanoTime() - start) / 1e9;
             if (failed > 0) {
                 throw new BuildFailedException("fetching failed after " + String.format(Locale.ROOT, "%.2f", secs)
-                        + "s: " + failed + " of " + outcomes.size() + " sources could not be fetched");
+                        + "s: " + failed + " of " + BuildProgress.plural(outcomes.size(), "source") + " could not be fetched");
             }
             int run = listener.built.get() + listener.substituted.get() + listener.elsewhere.get();
             context.err().printf(Locale.ROOT, "     Fetched package sources in %.2fs: %d downloaded or unpacked, %d "

@@ -7,6 +7,9 @@ import dev.crabstore.planner.unit.MetadataPackage;
 import dev.crabstore.planner.unit.Unit;
 import dev.crabstore.planner.unit.UnitGraph;
 import dev.crabstore.store.build.BuildListener;
+import dev.crabstore.store.build.Diagnostic;
+import dev.crabstore.store.build.DiagnosticLogs;
+import dev.crabstore.store.build.Diagnostics;
 import dev.crabstore.store.cargo.WorkspaceBuilder;
 import dev.crabstore.store.local.LocalStore;
 import java.io.IOException;
@@ -26,8 +29,8 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code --message-format json}: cargo's machine-readable messages on stdout, one JSON object per line, as tools that
  * drive {@code cargo build --message-format json} expect them: {@code compiler-artifact} per compiled unit (built or
  * fresh; {@code filenames} and {@code executable} are the files in the store), {@code build-script-executed} per
- * build-script run, {@code compiler-message} for rustc's diagnostics (the rendered text and level; spans are not
- * kept yet) and a final {@code build-finished}.
+ * build-script run, {@code compiler-message} per rustc diagnostic (rustc's own JSON, as cargo re-serialises it:
+ * {@link CargoDiagnosticJson}; a fresh unit's are those kept when it was built) and a final {@code build-finished}.
  */
 final class JsonMessages implements BuildListener {
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -61,28 +64,41 @@ final class JsonMessages implements BuildListener {
 
     @Override
     public void built(StorePath drvPath, Derivation drv, String log, long millis) {
-        Integer i = unitOf.get(drvPath);
-        if (i != null && !log.isBlank() && !graph.unit(i).isRunCustomBuild()) {
-            Map<String, Object> m = head("compiler-message", i);
-            Map<String, Object> message = new LinkedHashMap<>();
-            message.put("$message_type", "diagnostic");
-            message.put("level", log.startsWith("error") ? "error" : "warning");
-            message.put("rendered", log);
-            m.put("message", message);
-            emit(m);
-        }
         artifact(drvPath, false);
     }
 
     /**
+     * One {@code compiler-message} per diagnostic rustc reported for the unit (built, failed, or fresh and replayed
+     * from what was kept), rustc's closing counts left out, as cargo does.
+     */
+    @Override
+    public void diagnostics(StorePath drvPath, Derivation drv, Diagnostics diagnostics) {
+        Integer i = unitOf.get(drvPath);
+        if (i == null || graph.unit(i).isRunCustomBuild()) {
+            return;
+        }
+        for (Diagnostic d : diagnostics.shown()) {
+            if (!d.isPlain()) {
+                Map<String, Object> m = head("compiler-message", i);
+                m.put("message", CargoDiagnosticJson.of(d.json()));
+                emit(m);
+            }
+        }
+    }
+
+    /**
      * The last lines: units the build did not have to look at (their dependents' outputs were already valid) are
-     * reported fresh, as cargo reports every unit of a no-op, then whether the build succeeded.
+     * reported fresh (after the diagnostics kept from their build), as cargo reports every unit of a no-op, then
+     * whether the build succeeded.
      */
     void finished(boolean success) {
         if (success) {
+            DiagnosticLogs kept = new DiagnosticLogs(store.home().logDir());
             for (int i : planned.plan().order()) {
                 if (!reported.contains(i) && store.isValid(planned.plan().outputs().get(i))) {
-                    artifact(planned.plan().drvPaths().get(i), true);
+                    StorePath drvPath = planned.plan().drvPaths().get(i);
+                    diagnostics(drvPath, planned.plan().derivations().get(i), kept.read(drvPath));
+                    artifact(drvPath, true);
                 }
             }
         }

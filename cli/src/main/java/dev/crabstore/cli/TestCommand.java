@@ -120,7 +120,7 @@ public final class TestCommand implements Runnable {
                     + "needs cargo test's unit graph");
         }
         ProgressBar bar = new ProgressBar(context.err(), context.env());
-        BuildProgress progress = new BuildProgress(bar, verbose);
+        BuildProgress progress = new BuildProgress(bar, verbose, true);
         BuildListener listener = recorder == null ? progress : BuildListener.both(progress, recorder);
         try (LocalStore store = options.openStore(context);
                 Substituters caches = substitution.open(context, store, ws)) {
@@ -128,6 +128,7 @@ public final class TestCommand implements Runnable {
             WorkspaceBuilder.Result r = builder.build(ws, cargo.selection().forTest(), null, options.runner(context),
                     options.jobs(), options.keepGoing, options.timeout(), planned -> {
                         bar.total(planned.plan().byPath().size());
+                        progress.name(planned);
                         return listener;
                     });
             bar.close();
@@ -137,8 +138,8 @@ public final class TestCommand implements Runnable {
                 if (recorder != null) {
                     writeTimings(recorder, store, r, runs, ws);
                 }
-                throw new BuildFailedException(String.format(Locale.ROOT, "could not compile the tests (%.2fs, %d "
-                        + "units built)", (System.nanoTime() - start) / 1e9, progress.built.get()));
+                throw new BuildFailedException(String.format(Locale.ROOT, "could not compile the tests (%.2fs, %s "
+                        + "built)", (System.nanoTime() - start) / 1e9, BuildProgress.plural(progress.built.get(), "unit")));
             }
             context.err().printf(Locale.ROOT, "    Finished `%s` profile in %.2fs: %s%n", r.profile(),
                     (System.nanoTime() - start) / 1e9, progress.counts());
@@ -360,11 +361,7 @@ public final class TestCommand implements Runnable {
     /** As cargo describes a test target: {@code greet (lib test)}, {@code hello (bin "hello" test)}, {@code hello
      * (test "cli")} (an integration test or bench is a test already). */
     static String label(String pkg, dev.crabstore.planner.unit.UnitTarget t) {
-        if (t.isLib()) {
-            return pkg + " (lib test)";
-        }
-        boolean testTarget = t.kind().contains("test") || t.kind().contains("bench");
-        return pkg + " (" + t.kindLabel() + " \"" + t.name() + "\"" + (testTarget ? "" : " test") + ")";
+        return pkg + " (" + UnitLabels.described(t, "test") + ")";
     }
 
     /** What selects only this harness, as cargo suggests: {@code -p greet --lib}, {@code -p hello --test cli}. */

@@ -49,6 +49,8 @@ public final class TimingsOptions {
             String text = ext.equals("json") ? json(report) + "\n" : TimingsHtml.render(report);
             Path tmp = Files.createTempFile(dir, ".crabstore-timing", ".tmp");
             Files.writeString(tmp, text, StandardCharsets.UTF_8);
+            // a temporary file is 0600; a report is for anyone who may read the workspace, as cargo's (0644)
+            Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
             Files.copy(tmp, latest, StandardCopyOption.REPLACE_EXISTING);
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             return file;

@@ -269,7 +269,7 @@ class BuildCommandTest {
         CliRun r = CliRun.run(new byte[0], env(), "build", "--dir", ws.toString(), "--offline");
         assertEquals(1, r.exitCode());
         assertTrue(r.stderr().contains("error[E0308]: mismatched types"), r.stderr());
-        assertTrue(r.stderr().contains("could not compile `greet v0.2.0`"), r.stderr());
+        assertTrue(r.stderr().contains("error: could not compile `greet` (lib) due to 1 previous error\n"), r.stderr());
         // As cargo: the diagnostics, then the line that says which unit failed (it came first, above them).
         assertTrue(r.stderr().indexOf("error[E0308]") < r.stderr().indexOf("error: could not compile"), r.stderr());
         assertTrue(Files.notExists(ws.resolve("target/debug/hello")));

@@ -193,6 +193,13 @@ class TimingsCommandTest {
         assertEquals("failed", status.get("hello bin"), status.toString());
         assertEquals("built", status.get("greet lib"), status.toString());
         assertEquals(1, report.get("totals").get("failed").asInt());
+        // readable by others, as cargo's reports are (a temporary file's 0600 used to stay)
+        try (var files = Files.list(ws.resolve("target/crabstore-timings"))) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(
+                        Files.getPosixFilePermissions(f)), f.toString());
+            }
+        }
     }
 
     @Test

@@ -23,6 +23,13 @@ public interface BuildListener {
 
     default void failed(StorePath drvPath, Derivation drv, String message) {}
 
+    /**
+     * What rustc reported for a unit, once it is done and before {@link #built}, {@link #failed} or {@link #fresh} (or
+     * {@link #builtElsewhere}) says how it ended; for a fresh unit, what was kept when it was built here
+     * ({@link DiagnosticLogs}). Only called when there is something.
+     */
+    default void diagnostics(StorePath drvPath, Derivation drv, Diagnostics diagnostics) {}
+
     BuildListener NONE = new BuildListener() {};
 
     /** Fetching the outputs of {@code drvPath} from a binary cache begins. */
@@ -71,6 +78,12 @@ public interface BuildListener {
             public void failed(StorePath drvPath, Derivation drv, String message) {
                 a.failed(drvPath, drv, message);
                 b.failed(drvPath, drv, message);
+            }
+
+            @Override
+            public void diagnostics(StorePath drvPath, Derivation drv, Diagnostics diagnostics) {
+                a.diagnostics(drvPath, drv, diagnostics);
+                b.diagnostics(drvPath, drv, diagnostics);
             }
 
             @Override

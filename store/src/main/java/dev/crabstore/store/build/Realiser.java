@@ -293,6 +293,7 @@ public final class Realiser {
                     + " has outputs without a known path (floating content-addressed outputs are not supported)");
         }
         if (outputs.values().stream().allMatch(store::protect)) {
+            replayDiagnostics(drvPath, drv);
             if (validWhenOrdered.contains(drvPath) || outputs.values().stream().anyMatch(store::registeredHere)) {
                 listener.fresh(drvPath, drv); // valid from the start, or fetched here with another path's closure
             } else {
@@ -318,12 +319,14 @@ public final class Realiser {
             }
         }
         List<PathLocks.PathLock> held = new ArrayList<>();
+        List<Diagnostic> diagnostics = new ArrayList<>();
         try {
             for (StorePath out : new TreeSet<>(outputs.values())) {
                 held.add(store.locks().lock(out));
             }
             // Another process may have built it while we waited.
             if (outputs.values().stream().allMatch(store::protect)) {
+                replayDiagnostics(drvPath, drv);
                 if (outputs.values().stream().anyMatch(store::registeredHere)) {
                     listener.fresh(drvPath, drv);
                 } else {
@@ -334,10 +337,12 @@ public final class Realiser {
             listener.started(drvPath, drv);
             long start = System.nanoTime();
             StringBuilder log = new StringBuilder();
-            build(drvPath, drv, outputs, log);
+            build(drvPath, drv, outputs, log, diagnostics);
+            reportDiagnostics(drvPath, drv, diagnostics);
             listener.built(drvPath, drv, log.toString(), (System.nanoTime() - start) / 1_000_000);
             return new Outcome(drvPath, outputs, Optional.empty());
         } catch (CrabstoreException e) {
+            reportDiagnostics(drvPath, drv, diagnostics);
             return failed(drvPath, drv, e.getMessage());
         } finally {
             for (PathLocks.PathLock l : held) {
@@ -373,13 +378,34 @@ public final class Realiser {
         return Optional.of(new Outcome(drvPath, outputs, Optional.empty()));
     }
 
+    /** What rustc reported when this unit was built here, shown again for a fresh unit as cargo does. */
+    private void replayDiagnostics(StorePath drvPath, Derivation drv) {
+        if (drv.builder().equals("builtin:rustc")) {
+            Diagnostics kept = diagnosticLogs().read(drvPath);
+            if (!kept.isEmpty()) {
+                listener.diagnostics(drvPath, drv, kept);
+            }
+        }
+    }
+
+    private void reportDiagnostics(StorePath drvPath, Derivation drv, List<Diagnostic> diagnostics) {
+        if (!diagnostics.isEmpty()) {
+            listener.diagnostics(drvPath, drv, new Diagnostics(diagnostics));
+        }
+    }
+
+    private DiagnosticLogs diagnosticLogs() {
+        return new DiagnosticLogs(store.home().logDir());
+    }
+
     private Outcome failed(StorePath drvPath, Derivation drv, String message) {
         listener.failed(drvPath, drv, message);
         return new Outcome(drvPath, Map.of(), Optional.of(message));
     }
 
-    private void build(StorePath drvPath, Derivation drv, SortedMap<String, StorePath> outputs, StringBuilder log) {
-        produce(drvPath, drv, outputs, log, (outDirs, inputs) -> {
+    private void build(StorePath drvPath, Derivation drv, SortedMap<String, StorePath> outputs, StringBuilder log,
+            List<Diagnostic> diagnostics) {
+        produce(drvPath, drv, outputs, log, diagnostics, (outDirs, inputs) -> {
             List<String> leaked = new ArrayList<>();
             if (leakScanner != null && drv.outputs().values().stream().noneMatch(o -> o instanceof DerivationOutput.Fixed)
                     && !copiesUpstreamSource(drv)) {
@@ -413,6 +439,9 @@ public final class Realiser {
                 store.registerOutput(e.getValue(), outDirs.get(e.getKey()), candidates, Optional.of(drvPath), ca);
                 store.recordProvenance(e.getValue(), dev.crabstore.store.local.Provenance.built(
                         java.time.Instant.now(), provenanceDetails, leaked));
+            }
+            if (!diagnostics.isEmpty()) {
+                diagnosticLogs().write(drvPath, new Diagnostics(diagnostics));
             }
         });
     }
@@ -455,7 +484,7 @@ public final class Realiser {
 
     /** Runs the builder of {@code drv} in a fresh scratch space and sandbox, and hands its outputs to {@code then}. */
     private void produce(StorePath drvPath, Derivation drv, SortedMap<String, StorePath> outputs, StringBuilder log,
-            Finisher then) {
+            List<Diagnostic> diagnostics, Finisher then) {
         StoreDir sd = store.storeDir();
         Path scratch = store.newTempDir(drv.name());
         try {
@@ -464,7 +493,7 @@ public final class Realiser {
             Map<String, Path> outDirs = new TreeMap<>();
             outputs.forEach((name, p) -> outDirs.put(name, overlay.resolve(p.baseName())));
             Set<StorePath> inputs = inputClosure(drv);
-            BuildJob job = new BuildJob(drvPath, drv, outDirs, buildDir, store, log,
+            BuildJob job = new BuildJob(drvPath, drv, outDirs, buildDir, store, log, diagnostics,
                     (argv, env, cwd) -> runSandboxed(drvPath, argv, env, cwd, overlay, buildDir, inputs, sd));
             if (drv.builder().startsWith("builtin:")) {
                 Builtin b = builtins.get(drv.builder().substring("builtin:".length()));
@@ -511,7 +540,7 @@ public final class Realiser {
         listener.started(drvPath, drv);
         long start = System.nanoTime();
         StringBuilder log = new StringBuilder();
-        produce(drvPath, drv, outputs, log, (outDirs, inputs) -> {
+        produce(drvPath, drv, outputs, log, new ArrayList<>(), (outDirs, inputs) -> {
             for (Map.Entry<String, StorePath> e : outputs.entrySet()) {
                 Path rebuilt = outDirs.get(e.getKey());
                 Canonicaliser.canonicalise(rebuilt);
@@ -569,7 +598,7 @@ public final class Realiser {
             listener.started(drvPath, drv);
             for (int round = 0; round < rounds; round++) {
                 StringBuilder log = new StringBuilder();
-                produce(drvPath, drv, outputs, log, (outDirs, inputs) -> {
+                produce(drvPath, drv, outputs, log, new ArrayList<>(), (outDirs, inputs) -> {
                     for (Map.Entry<String, StorePath> e : outputs.entrySet()) {
                         Path rebuilt = outDirs.get(e.getKey());
                         Canonicaliser.canonicalise(rebuilt);

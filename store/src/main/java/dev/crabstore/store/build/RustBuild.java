@@ -13,15 +13,12 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /** What the rustc and build-script builtins share: the process environment, source links, script outputs. */
 final class RustBuild {
     /** Where the Rust toolchain is mounted in every sandbox. */
     static final String TOOLCHAIN = "/crabstore/toolchain";
     private static final Set<String> BOOKKEEPING = Set.of("out", "name", "system", "builder");
-    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private RustBuild() {}
 
@@ -100,28 +97,5 @@ final class RustBuild {
         } catch (IOException e) {
             throw new StoreIOException("cannot read the build script output " + runOut, e);
         }
-    }
-
-    /** rustc's JSON diagnostics on stderr, rendered as cargo shows them; other lines kept as they are. */
-    static String renderDiagnostics(String stderr) {
-        StringBuilder sb = new StringBuilder();
-        for (String line : stderr.split("\n")) {
-            if (line.startsWith("{")) {
-                try {
-                    JsonNode n = JSON.readTree(line);
-                    JsonNode rendered = n.get("rendered");
-                    if (rendered != null && !rendered.isNull()) {
-                        sb.append(rendered.asString());
-                    }
-                    continue;
-                } catch (RuntimeException e) {
-                    // not JSON after all
-                }
-            }
-            if (!line.isEmpty()) {
-                sb.append(line).append('\n');
-            }
-        }
-        return sb.toString();
     }
 }

@@ -16,9 +16,14 @@ import java.util.TreeSet;
 /**
  * {@code builtin:rustc}: runs the toolchain's rustc in the sandbox with the derivation's argv, plus the runtime part
  * from the build scripts named in its env ({@link RuntimeFlags}, the same rules the planner uses), writing into
- * {@code $out}. Diagnostics are rendered into the build log.
+ * {@code $out}. rustc's stderr (JSON diagnostics, and any plain lines) goes to the job's diagnostics, not its log.
  */
 public final class RustcBuiltin implements Builtin {
+    /**
+     * How the message of a failed compilation begins; its first line names the unit and counts (as cargo's), the
+     * rest is rustc's rendered diagnostics.
+     */
+    public static final String COULD_NOT_COMPILE = "could not compile ";
     private final RustToolchainId toolchain;
 
     public RustcBuiltin(RustToolchainId toolchain) {
@@ -64,12 +69,12 @@ public final class RustcBuiltin implements Builtin {
             throw new StoreIOException("cannot create the output of " + job.drvPath().baseName(), e);
         }
         ProcessOutcome r = job.sandbox().run(argv, env, RustBuild.control(job, UnitDerivationPlanner.ENV_CWD));
-        String diagnostics = RustBuild.renderDiagnostics(r.stderrText());
-        job.log().append(diagnostics);
+        Diagnostics diagnostics = Diagnostics.parse(r.stderrText());
+        job.diagnostics().addAll(diagnostics.all());
         if (!r.succeeded()) {
-            throw new BuildFailedException("could not compile `" + RustBuild.control(job,
-                    UnitDerivationPlanner.ENV_PACKAGE) + "` (" + job.drv().name() + ")"
-                    + (r.timedOut() ? ": timed out" : "") + "\n" + diagnostics);
+            throw new BuildFailedException(COULD_NOT_COMPILE + "`" + RustBuild.control(job,
+                    UnitDerivationPlanner.ENV_PACKAGE) + "` (" + job.drv().name() + ")" + diagnostics.failureCounts()
+                    + (r.timedOut() ? ": timed out" : "") + "\n" + diagnostics.rendered());
         }
     }
 

@@ -18,6 +18,7 @@ import java.util.Optional;
  * &lt;root&gt;/var/locks/               per-output lock files
  * &lt;root&gt;/var/gcroots/             GC roots (links to store paths)
  * &lt;root&gt;/var/serve/               crabstore serve: NAR cache, pushed files (store.serve.CacheContents)
+ * &lt;root&gt;/var/log/                 rustc's diagnostics of each unit built with any (store.build.DiagnosticLogs)
  * </pre>
  */
 public record StoreHome(Path root, StoreDir storeDir) {
@@ -53,6 +54,11 @@ public record StoreHome(Path root, StoreDir storeDir) {
 
     public Path databaseFile() {
         return root.resolve("var/db/db.sqlite");
+    }
+
+    /** rustc's diagnostics of the derivations built here, by derivation ({@code store.build.DiagnosticLogs}). */
+    public Path logDir() {
+        return root.resolve("var/log");
     }
 
     public Path tempDir() {

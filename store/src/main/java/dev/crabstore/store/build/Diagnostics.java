@@ -1,0 +1,62 @@
+package dev.crabstore.store.build;
+
+import java.util.List;
+
+/**
+ * What rustc reported for one unit ({@link Diagnostic}s in order), and what cargo says about them: how many errors and
+ * warnings, leaving out rustc's own closing counts.
+ */
+public record Diagnostics(List<Diagnostic> all) {
+    public static final Diagnostics NONE = new Diagnostics(List.of());
+
+    public Diagnostics {
+        all = List.copyOf(all);
+    }
+
+    public static Diagnostics parse(String rustcStderr) {
+        return new Diagnostics(Diagnostic.parseAll(rustcStderr));
+    }
+
+    public boolean isEmpty() {
+        return all.isEmpty();
+    }
+
+    /** Those cargo shows: all but rustc's closing counts. */
+    public List<Diagnostic> shown() {
+        return all.stream().filter(d -> !d.isSummary()).toList();
+    }
+
+    public long errors() {
+        return all.stream().filter(d -> d.isError() && !d.isSummary()).count();
+    }
+
+    public long warnings() {
+        return all.stream().filter(d -> d.isWarning() && !d.isSummary()).count();
+    }
+
+    public long fixable() {
+        return all.stream().filter(d -> d.isFixable() && !d.isSummary()).count();
+    }
+
+    /** The rendered text of those shown, as rustc coloured it. */
+    public String rendered() {
+        StringBuilder sb = new StringBuilder();
+        shown().forEach(d -> sb.append(d.rendered()));
+        return sb.toString();
+    }
+
+    /** rustc's stderr lines as kept ({@link #parse} reads them back). */
+    public String lines() {
+        StringBuilder sb = new StringBuilder();
+        all.forEach(d -> sb.append(d.line()).append('\n'));
+        return sb.toString();
+    }
+
+    /** cargo's ending of {@code could not compile `x` (lib)}: {@code  due to 2 previous errors; 1 warning emitted}. */
+    public String failureCounts() {
+        long e = errors();
+        long w = warnings();
+        return (e == 0 ? "" : " due to " + e + " previous error" + (e == 1 ? "" : "s"))
+                + (w == 0 ? "" : "; " + w + " warning" + (w == 1 ? "" : "s") + " emitted");
+    }
+}
