@@ -120,6 +120,7 @@ public final class BuildCommand implements Runnable {
             WorkspaceBuilder.Result r = builder.build(planStart, options.runner(context),
                     options.jobs(), options.keepGoing, options.timeout(), planned -> {
                         bar.total(planned.plan().byPath().size());
+                        listener.planned(planned.plan().byPath().size());
                         listener.name(planned);
                         BuildListener l = recorder == null ? listener : BuildListener.both(listener, recorder);
                         if (!messageFormat.equals("json")) {

@@ -36,6 +36,7 @@ final class BuildProgress implements BuildListener {
     private final ProgressBar bar;
     private final boolean verbose;
     private final boolean showDiagnostics;
+    private volatile int planned;
 
     /** {@code showDiagnostics}: print rustc's diagnostics (not with {@code --message-format json}). */
     BuildProgress(ProgressBar bar, boolean verbose, boolean showDiagnostics) {
@@ -227,18 +228,31 @@ final class BuildProgress implements BuildListener {
     }
 
     /**
+     * The number of derivations in the plan. The realiser does not visit what a valid output makes unnecessary, so
+     * counting only its {@code fresh} events made the same unchanged workspace report "1 fresh" or "75 fresh"
+     * depending on what the build before had done.
+     */
+    void planned(int derivations) {
+        planned = derivations;
+    }
+
+    /**
      * {@code 3 built, 1 substituted (12.0 KiB fetched), 2 built elsewhere, 40 fresh} (substituted and built elsewhere
-     * only when there are any).
+     * only when there are any); fresh is every other derivation of the plan: already in the store, or not needed.
      */
     String counts() {
         return String.format(Locale.ROOT, "%d built, %s%s%d fresh", built.get(), substituted.get() == 0 ? ""
                 : String.format(Locale.ROOT, "%d substituted (%s fetched), ", substituted.get(),
                         BuildCommand.humanBytes(fetchedBytes.get())),
-                elsewhere.get() == 0 ? "" : elsewhere.get() + " built elsewhere, ", fresh.get());
+                elsewhere.get() == 0 ? "" : elsewhere.get() + " built elsewhere, ", freshCount());
     }
 
-    /** Every unit the build needed. */
+    private int freshCount() {
+        return Math.max(fresh.get(), planned - built.get() - substituted.get() - elsewhere.get());
+    }
+
+    /** Every derivation of the plan (those the realiser met, before the plan is known). */
     int total() {
-        return built.get() + substituted.get() + elsewhere.get() + fresh.get();
+        return built.get() + substituted.get() + elsewhere.get() + freshCount();
     }
 }

@@ -143,6 +143,7 @@ public final class CargoSelectionOptions {
 
     /** The workspace root, found as cargo finds it from the directory (or manifest path) given. */
     Path workspace() {
+        buildPlan(); // a usage error of the flags comes before looking for the workspace
         return location().root();
     }
 

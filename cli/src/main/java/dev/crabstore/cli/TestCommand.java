@@ -128,6 +128,7 @@ public final class TestCommand implements Runnable {
             WorkspaceBuilder.Result r = builder.build(ws, cargo.selection().forTest(), null, options.runner(context),
                     options.jobs(), options.keepGoing, options.timeout(), planned -> {
                         bar.total(planned.plan().byPath().size());
+                        progress.planned(planned.plan().byPath().size());
                         progress.name(planned);
                         return listener;
                     });
