@@ -2,6 +2,7 @@ package dev.crabstore.cli;
 
 import dev.crabstore.core.path.StorePath;
 import dev.crabstore.store.build.BuildFailedException;
+import dev.crabstore.store.build.BuildListener;
 import dev.crabstore.store.build.Realiser;
 import dev.crabstore.store.cache.Substituters;
 import dev.crabstore.store.cargo.WorkspaceBuilder;
@@ -42,9 +43,18 @@ public final class FetchCommand implements Runnable {
         BuildProgress listener = new BuildProgress(bar, false, true);
         try (LocalStore store = options.openStore(context);
                 Substituters caches = substitution.open(context, store, cargo.workspace())) {
+            // Counted by package (a source derivation), not by derivation: a registry package is a download and an
+            // unpack, and the download of one already unpacked is not even looked at.
+            java.util.Set<StorePath> fresh = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            BuildListener freshRoots = new BuildListener() {
+                @Override
+                public void fresh(StorePath drvPath, dev.crabstore.core.drv.Derivation drv) {
+                    fresh.add(drvPath);
+                }
+            };
             Map<StorePath, Realiser.Outcome> outcomes = new WorkspaceBuilder(store, context.env()).substituteFrom(caches)
                     .fetch(cargo.workspace(), cargo.selection(), options.runner(context), options.jobs(),
-                            options.keepGoing, options.timeout(), listener);
+                            options.keepGoing, options.timeout(), BuildListener.both(listener, freshRoots));
             bar.close();
             long failed = outcomes.values().stream().filter(o -> !o.succeeded()).count();
             double secs = (System.nanoTime() - start) / 1e9;
@@ -52,9 +62,10 @@ public final class FetchCommand implements Runnable {
                 throw new BuildFailedException("fetching failed after " + String.format(Locale.ROOT, "%.2f", secs)
                         + "s: " + failed + " of " + BuildProgress.plural(outcomes.size(), "source") + " could not be fetched");
             }
-            int run = listener.built.get() + listener.substituted.get() + listener.elsewhere.get();
-            context.err().printf(Locale.ROOT, "     Fetched package sources in %.2fs: %d downloaded or unpacked, %d "
-                    + "already in the store%n", secs, run, listener.fresh.get());
+            long present = outcomes.keySet().stream().filter(fresh::contains).count();
+            context.err().printf(Locale.ROOT, "     Fetched package sources in %.2fs: %s downloaded or unpacked, %d "
+                    + "already in the store%n", secs, BuildProgress.plural(outcomes.size() - present, "package"),
+                    present);
         }
     }
 }
