@@ -206,8 +206,9 @@ public final class TestCommand implements Runnable {
             return;
         }
         java.util.Set<dev.crabstore.core.path.StorePath> roots = BuildCommand.rootOutputs(r);
-        outcomes.stream().filter(o -> o.status() == Status.PASSED).map(o -> o.run().out()).filter(store::isValid)
-                .forEach(roots::add);
+        // Not a report fetched from a cache: signing it would vouch for a run this machine never made.
+        outcomes.stream().filter(o -> o.status() == Status.PASSED && o.substitutedFrom().isEmpty())
+                .map(o -> o.run().out()).filter(store::isValid).forEach(roots::add);
         push.push(context, store, roots, substitution.config(context, cargo.workspace()));
     }
 

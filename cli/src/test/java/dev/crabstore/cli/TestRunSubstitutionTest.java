@@ -158,7 +158,8 @@ class TestRunSubstitutionTest {
                 r.stderr());
         // the store records where each report came from
         List<String> reports = CliRun.run(new byte[0], env, "store", "roots").assertOk().out().lines()
-                .filter(l -> l.contains("/var/last-tests/")).map(l -> l.substring(l.indexOf(" -> ") + 4)).toList();
+                .filter(l -> l.contains("/var/last-tests/")).map(l -> l.substring(l.indexOf(" -> ") + 4))
+                .filter(p -> !p.endsWith(".drv")).toList(); // the run .drv files are roots too (their build closures)
         assertEquals(5, reports.size(), "one root per report");
         for (String report : reports) {
             String info = CliRun.run(new byte[0], env, "store", "path-info", "--json", report).assertOk().out();
@@ -194,6 +195,47 @@ class TestRunSubstitutionTest {
         assertTrue(r.stderr().contains("Summary 5 test harnesses: 5 passed, 0 failed"), r.stderr());
         // only the runs: the compiled harnesses still came from the cache
         assertFalse(r.stderr().contains("Compiling"), r.stderr());
+    }
+
+    /**
+     * Only {@code test --substitute-test-runs} fetches a report: {@code realise} of a run's .drv, with the same trusted
+     * cache configured, runs the harness (it fetched A's report before).
+     */
+    @Test
+    void realiseRunsATestRunItDoesNotFetchIt() throws Exception {
+        Map<String, String> env = machineB(cache, key.toPublicKey().toString());
+        testOnB(env); // the run .drv files are now in B's store, the reports B's own
+        Path store = dir.resolve("home-b/store");
+        String drv;
+        try (var files = Files.list(store)) {
+            drv = "/crabstore/store/" + files.map(f -> f.getFileName().toString())
+                    .filter(n -> n.endsWith("-test-nonce-run.drv")).findFirst().orElseThrow();
+        }
+        CliRun.run(new byte[0], env, "store", "add-root", dir.resolve("keep-drv").toString(), drv).assertOk();
+        BuildCommandTest.deleteTree(dir.resolve("b"));
+        CliRun.run(new byte[0], env, "gc", "--no-keep-outputs").assertOk(); // B's report goes, the .drv stays
+        CliRun r = CliRun.run(new byte[0], env, "realise", drv).assertOk();
+        assertFalse(r.stderr().contains("copying outputs of '" + drv + "'"), r.stderr());
+        Path report = store.resolve(r.out().strip().substring("/crabstore/store/".length()));
+        String shown = Files.readString(report.resolve("stdout"));
+        Matcher m = NONCE.matcher(shown);
+        assertTrue(m.find(), shown);
+        assertNotEquals(nonceOfA, m.group(1), "realise ran the harness");
+    }
+
+    /**
+     * A report B fetched is not pushed again under B's key: B never ran those tests.
+     */
+    @Test
+    void aFetchedReportIsNotSignedAgainByAPush() throws Exception {
+        Path keyFile = Files.writeString(dir.resolve("b.sec"), SecretKey.generate("b-1", new SecureRandom()).toString());
+        String again = "file://" + dir.resolve("b-cache");
+        testOnB(machineB(cache, key.toPublicKey().toString()), "--substitute-test-runs", "--push", again, "--sign",
+                keyFile.toString());
+        assertTrue(narinfos(dir.resolve("b-cache")).stream().noneMatch(n -> REPORT.matcher(n).find()),
+                "no report pushed by B");
+        assertTrue(narinfos(dir.resolve("b-cache")).stream().anyMatch(n -> n.contains("-greet-0.2.0-test-nonce\n")),
+                "the harnesses were");
     }
 
     @Test

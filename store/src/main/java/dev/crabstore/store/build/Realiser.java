@@ -65,7 +65,12 @@ public final class Realiser {
     private final Set<StorePath> validWhenOrdered = ConcurrentHashMap.newKeySet();
     private Substituters substituters;
     /** Derivations built even when a cache has their outputs (their inputs may still be substituted). */
-    private java.util.function.Predicate<Derivation> neverSubstituted = d -> false;
+    /**
+     * Test runs by default: a fetched report is the signer's word that the tests passed, which only
+     * {@code test --substitute-test-runs} accepts ({@code realise} of a run's .drv runs it).
+     */
+    private java.util.function.Predicate<Derivation> neverSubstituted =
+            d -> d.builder().equals(dev.crabstore.planner.derive.TestRunPlanner.BUILDER);
     private PathLeakScanner leakScanner;
     private Map<String, String> provenanceDetails = Map.of();
     private boolean strictPaths;
@@ -91,7 +96,7 @@ public final class Realiser {
 
     /**
      * Never fetch the outputs of the derivations {@code which} accepts, even from a trusted cache: they are built
-     * (their inputs are still substituted when a cache has them).
+     * (their inputs are still substituted when a cache has them). Replaces the default, which is the test runs.
      */
     public Realiser neverSubstitute(java.util.function.Predicate<Derivation> which) {
         this.neverSubstituted = which;
