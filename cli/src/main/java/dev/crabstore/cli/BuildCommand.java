@@ -130,9 +130,10 @@ public final class BuildCommand implements Runnable {
                         return BuildListener.both(l, json[0]);
                     });
             LocalStore store = opening.get();
-            if (r.succeeded() && json[0] == null) {
+            if (json[0] == null) {
                 showKeptDiagnostics(store, r.planned(), listener);
             }
+            listener.flushReplayed();
             bar.close();
             if (json[0] != null) {
                 json[0].finished(r.succeeded());

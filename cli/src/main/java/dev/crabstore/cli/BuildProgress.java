@@ -33,6 +33,12 @@ final class BuildProgress implements BuildListener {
     private final Map<StorePath, String> shown = new ConcurrentHashMap<>();
     private final Map<StorePath, String> names = new ConcurrentHashMap<>();
     private final Map<StorePath, String> fixCommands = new ConcurrentHashMap<>();
+    /** Each unit's place in the plan's build order: replayed warnings are shown in it, not as threads finish. */
+    private final Map<StorePath, Integer> rank = new ConcurrentHashMap<>();
+    /** Diagnostics text of a unit not shown yet: until its build ends, or (fresh) until {@link #flushReplayed}. */
+    private final Map<StorePath, String> pending = new ConcurrentHashMap<>();
+    /** Units done without a build here (fresh, built elsewhere) whose kept warnings wait to be shown in order. */
+    private final Set<StorePath> replayed = ConcurrentHashMap.newKeySet();
     private final ProgressBar bar;
     private final boolean verbose;
     private final boolean showDiagnostics;
@@ -49,6 +55,7 @@ final class BuildProgress implements BuildListener {
     public void fresh(StorePath p, Derivation d) {
         fresh.incrementAndGet();
         seen.add(p);
+        replayed.add(p);
         bar.finished(p.name());
     }
 
@@ -56,6 +63,7 @@ final class BuildProgress implements BuildListener {
     public void builtElsewhere(StorePath p, Derivation d) {
         elsewhere.incrementAndGet();
         seen.add(p);
+        replayed.add(p);
         if (verbose) {
             bar.println("      Waited for " + d.env().getOrDefault("crabstorePackage", d.name()) + " ("
                     + p.baseName() + "): built by another process");
@@ -65,6 +73,7 @@ final class BuildProgress implements BuildListener {
 
     @Override
     public void started(StorePath p, Derivation d) {
+        flushReplayed(); // the warnings of what was already done come before what starts now, as cargo shows them
         String pkg = d.env().get("crabstorePackage");
         if (pkg != null && d.builder().equals("builtin:rustc") && (compiling.add(pkg) || verbose)) {
             bar.println("   Compiling " + pkg + (verbose ? " (" + p.baseName() + ")" : ""));
@@ -78,6 +87,7 @@ final class BuildProgress implements BuildListener {
     public void built(StorePath p, Derivation d, String log, long millis) {
         built.incrementAndGet();
         seen.add(p);
+        showPending(p);
         if (!log.isBlank() && (verbose || isLocal(d))) {
             bar.print(Ansi.forStderr(log.endsWith("\n") ? log : log + "\n"));
         }
@@ -111,11 +121,34 @@ final class BuildProgress implements BuildListener {
             sb.append('\n');
         }
         if (!sb.isEmpty()) {
-            bar.print(Ansi.forStderr(sb.toString()));
+            pending.put(p, sb.toString());
             if (diagnostics.errors() == 0) {
                 shown.put(p, sb.toString());
             }
         }
+    }
+
+    private void showPending(StorePath p) {
+        String text = pending.remove(p);
+        if (text != null) {
+            bar.print(Ansi.forStderr(text));
+        }
+    }
+
+    /**
+     * Shows the kept warnings of the units done without a build (fresh, built elsewhere, or replayed by the command
+     * for units the realiser never visited), in the plan's order: they come from the pool's threads in any order.
+     */
+    synchronized void flushReplayed() {
+        java.util.List<StorePath> ready = new java.util.ArrayList<>();
+        for (StorePath p : pending.keySet()) {
+            if (replayed.contains(p) || !seen.contains(p)) {
+                ready.add(p);
+            }
+        }
+        ready.sort(java.util.Comparator.<StorePath>comparingInt(p -> rank.getOrDefault(p, Integer.MAX_VALUE))
+                .thenComparing(StorePath::toString));
+        ready.forEach(this::showPending);
     }
 
     /** {@code 1 warning}, {@code 2 warnings}. */
@@ -128,6 +161,10 @@ final class BuildProgress implements BuildListener {
      * {@code cargo fix} command it suggests for each.
      */
     void name(WorkspaceBuilder.Planned planned) {
+        int[] order = planned.plan().order().stream().mapToInt(Integer::intValue).toArray();
+        for (int k = 0; k < order.length; k++) {
+            rank.put(planned.plan().drvPaths().get(order[k]), k);
+        }
         UnitGraph graph = planned.cargo().unitGraph();
         for (int i = 0; i < planned.plan().drvPaths().size() && i < graph.units().size(); i++) {
             Unit u = graph.unit(i);
@@ -209,6 +246,7 @@ final class BuildProgress implements BuildListener {
     @Override
     public void failed(StorePath p, Derivation d, String message) {
         seen.add(p);
+        showPending(p);
         if (message.startsWith(RustcBuiltin.COULD_NOT_COMPILE)) {
             int nl = message.indexOf('\n');
             String headline = nl < 0 ? message : message.substring(0, nl);

@@ -51,6 +51,8 @@ public final class GcCommand implements Runnable {
     public void run() {
         long limit = maxFreed == null ? Long.MAX_VALUE : parseSize(maxFreed);
         long age = olderThanDays == null ? 0 : (long) (olderThanDays * 86400);
+        // Before anything is deleted: a config file that cannot be read stops gc with nothing done.
+        boolean keep = keepOutputs != null ? keepOutputs : ConfigFiles.load(context.env(), null).keepOutputs();
         try (LocalStore store = options.openStore(context)) {
             if (!dryRun) {
                 // The last build of a deleted checkout (kept for why-rebuild) is no root any more.
@@ -67,7 +69,6 @@ public final class GcCommand implements Runnable {
                             + "deleted or changed checkouts removed%n", forgotten);
                 }
             }
-            boolean keep = keepOutputs != null ? keepOutputs : ConfigFiles.load(context.env(), null).keepOutputs();
             GcRoots roots = new GcRoots(store.home());
             if (dryRun) {
                 // What the real run would no longer count as roots: the records of deleted checkouts.
@@ -93,6 +94,9 @@ public final class GcCommand implements Runnable {
         if (r.linksDeleted() > 0) {
             s.append(String.format(Locale.ROOT, ", %d unused links of store optimise removed (%.2f MiB)",
                     r.linksDeleted(), r.linkBytesFreed() / 1048576.0));
+        }
+        if (r.logsDeleted() > 0) {
+            s.append(", ").append(r.logsDeleted()).append(" build logs of deleted derivations removed");
         }
         if (r.lockFilesDeleted() > 0) {
             s.append(", ").append(r.lockFilesDeleted()).append(" unused lock files removed");

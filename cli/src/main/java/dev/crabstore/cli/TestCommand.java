@@ -132,6 +132,7 @@ public final class TestCommand implements Runnable {
                         progress.name(planned);
                         return listener;
                     });
+            progress.flushReplayed();
             bar.close();
             WorkspaceTester tester = new WorkspaceTester(builder, store).substituteRuns(substituteTestRuns);
             List<TestRun> runs = r.succeeded() ? tester.plan(r.planned(), testArgs) : List.of();

@@ -436,6 +436,11 @@ public final class Realiser {
                     leaks.forEach(l -> leaked.add(l.toString()));
                 }
             }
+            // Before the outputs are registered: a kept log without valid outputs is never read (it is keyed by the
+            // .drv, and only a fresh unit's is), while outputs registered without their log would lose their warnings.
+            if (!diagnostics.isEmpty()) {
+                diagnosticLogs().write(drvPath, new Diagnostics(diagnostics));
+            }
             Set<StorePath> candidates = new TreeSet<>(inputs);
             candidates.addAll(outputs.values());
             for (Map.Entry<String, StorePath> e : outputs.entrySet()) {
@@ -445,9 +450,7 @@ public final class Realiser {
                 store.recordProvenance(e.getValue(), dev.crabstore.store.local.Provenance.built(
                         java.time.Instant.now(), provenanceDetails, leaked));
             }
-            if (!diagnostics.isEmpty()) {
-                diagnosticLogs().write(drvPath, new Diagnostics(diagnostics));
-            }
+
         });
     }
 

@@ -35,9 +35,10 @@ public final class GarbageCollector {
      * @param linksDeleted     {@code .links} entries of {@code store optimise} no store file shared any more
      * @param linkBytesFreed   their sizes
      * @param lockFilesDeleted lock files ({@code var/locks}) of paths that are not valid, which nobody held
+     * @param logsDeleted      kept diagnostics ({@code var/log}) of {@code .drv} files that are not valid
      */
     public record Result(List<StorePath> deleted, long bytesFreed, int leftoversDeleted, int linksDeleted,
-            long linkBytesFreed, int lockFilesDeleted) {}
+            long linkBytesFreed, int lockFilesDeleted, int logsDeleted) {}
 
     /** As {@link #collect(LocalStore, GcRoots, boolean, long, long, Clock, boolean)} with {@code keep-outputs} on. */
     public static Result collect(LocalStore store, GcRoots roots, boolean dryRun, long maxFreed,
@@ -92,7 +93,8 @@ public final class GarbageCollector {
                     + recovered.scratchDirsDeleted() + atOpen.debrisDeleted() + atOpen.scratchDirsDeleted();
             long[] links = dryRun ? new long[2] : deleteUnusedLinks(store);
             int lockFiles = dryRun ? 0 : deleteUnusedLockFiles(store);
-            return new Result(deleted, freed, leftovers, (int) links[0], links[1], lockFiles);
+            int logs = dryRun ? 0 : deleteUnusedLogs(store, clock);
+            return new Result(deleted, freed, leftovers, (int) links[0], links[1], lockFiles, logs);
         }
     }
 
@@ -199,6 +201,51 @@ public final class GarbageCollector {
             }
         } catch (IOException e) {
             throw new StoreIOException("cannot list " + dir, e);
+        }
+        return n;
+    }
+
+    /**
+     * Deletes the kept diagnostics ({@code var/log/<2>/<rest>}) of {@code .drv} files that are not valid any more,
+     * and temporary files of writes that died more than an hour ago: one file was left per unit ever built with
+     * warnings, and {@code var/log} grew forever. Only a fresh unit's log is ever read, and a unit is fresh only
+     * while its {@code .drv} is valid. Returns how many were deleted.
+     */
+    static int deleteUnusedLogs(LocalStore store, Clock clock) {
+        Path dir = store.home().logDir();
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        int n = 0;
+        long hourAgo = clock.millis() - 3_600_000L;
+        try (DirectoryStream<Path> shards = Files.newDirectoryStream(dir)) {
+            for (Path shard : shards) {
+                if (!Files.isDirectory(shard)) {
+                    continue;
+                }
+                try (DirectoryStream<Path> files = Files.newDirectoryStream(shard)) {
+                    for (Path f : files) {
+                        String name = f.getFileName().toString();
+                        boolean unused;
+                        if (name.startsWith(".tmp-")) {
+                            unused = Files.getLastModifiedTime(f).toMillis() < hourAgo;
+                        } else {
+                            StorePath drv;
+                            try {
+                                drv = StorePath.parseBaseName(shard.getFileName() + name);
+                            } catch (RuntimeException e) {
+                                continue; // not ours
+                            }
+                            unused = !store.isValid(drv);
+                        }
+                        if (unused && Files.deleteIfExists(f)) {
+                            n++;
+                        }
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new StoreIOException("cannot clean " + dir, e);
         }
         return n;
     }

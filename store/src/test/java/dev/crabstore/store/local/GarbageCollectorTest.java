@@ -152,4 +152,36 @@ class GarbageCollectorTest {
             }
         }
     }
+
+    /** The kept diagnostics of a .drv gc deleted go with it (var/log grew by a file per unit built with warnings). */
+    @Test
+    void deletesTheKeptDiagnosticsOfDeletedDerivations() throws Exception {
+        dev.crabstore.store.build.Diagnostics warning = dev.crabstore.store.build.Diagnostics.parse(
+                "{\"$message_type\":\"diagnostic\",\"message\":\"unused\",\"level\":\"warning\","
+                        + "\"spans\":[],\"children\":[],\"code\":null,\"rendered\":\"warning: unused\\n\"}\n");
+        StorePath kept;
+        StorePath gone;
+        dev.crabstore.store.build.DiagnosticLogs logs = new dev.crabstore.store.build.DiagnosticLogs(home().logDir());
+        try (LocalStore s = LocalStore.open(home(), Clock.systemUTC())) {
+            kept = text(s, "kept.drv", "Derive()", Set.of());
+            gone = text(s, "gone.drv", "Derive([])", Set.of());
+            new GcRoots(home()).addRoot(dir.resolve("root"), kept);
+            logs.write(kept, warning);
+            logs.write(gone, warning);
+        }
+        try (LocalStore s = LocalStore.open(home(), Clock.systemUTC())) {
+            Path shard = home().logDir().resolve(gone.baseName().substring(0, 2));
+            Path staleTmp = Files.writeString(shard.resolve(".tmp-1"), "x");
+            Files.setLastModifiedTime(staleTmp, java.nio.file.attribute.FileTime.fromMillis(0));
+            Path freshTmp = Files.writeString(shard.resolve(".tmp-2"), "x"); // a write in progress
+            GarbageCollector.Result r = GarbageCollector.collect(s, new GcRoots(home()), false, Long.MAX_VALUE, 0,
+                    Clock.systemUTC());
+            assertEquals(List.of(gone), r.deleted());
+            assertEquals(2, r.logsDeleted(), "gone's log and the stale temporary file");
+            assertFalse(logs.read(kept).isEmpty(), "a valid .drv keeps its log");
+            assertTrue(logs.read(gone).isEmpty());
+            assertFalse(Files.exists(staleTmp));
+            assertTrue(Files.exists(freshTmp));
+        }
+    }
 }
