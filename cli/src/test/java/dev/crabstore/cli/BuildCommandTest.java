@@ -31,6 +31,15 @@ class BuildCommandTest {
         Corpus.copyWorkspace(from, to);
     }
 
+    /** A copy of the example workspace, after checking the tools a build needs. */
+    Path hello() throws IOException {
+        Tools.require("bwrap");
+        Tools.require("cargo");
+        Path ws = dir.resolve("hello-workspace");
+        copyTree(Corpus.repoRoot().resolve("examples/hello-workspace"), ws);
+        return ws;
+    }
+
     static String run(Path exe, String... args) throws Exception {
         String[] cmd = new String[args.length + 1];
         cmd[0] = exe.toString();
@@ -47,10 +56,7 @@ class BuildCommandTest {
      */
     @Test
     void showsTheWarningsOfWorkspaceMembers() throws Exception {
-        Tools.require("bwrap");
-        Tools.require("cargo");
-        Path ws = dir.resolve("hello-workspace");
-        copyTree(Corpus.repoRoot().resolve("examples/hello-workspace"), ws);
+        Path ws = hello();
         Path lib = ws.resolve("greet/src/lib.rs");
         Files.writeString(lib, Files.readString(lib) + "\npub fn unused_binding() { let zz = 3; }\n");
         CliRun r = CliRun.run(new byte[0], env(), "build", "--dir", ws.toString(), "--offline").assertOk();
@@ -59,10 +65,7 @@ class BuildCommandTest {
 
     @Test
     void buildsTheExampleWorkspaceAndThenNothing() throws Exception {
-        Tools.require("bwrap");
-        Tools.require("cargo");
-        Path ws = dir.resolve("hello-workspace");
-        copyTree(Corpus.repoRoot().resolve("examples/hello-workspace"), ws);
+        Path ws = hello();
         CliRun first = CliRun.run(new byte[0], env(), "build", "--dir", ws.toString(), "--offline").assertOk();
         assertTrue(first.stderr().contains("Compiling greet v0.2.0"), first.stderr());
         assertTrue(first.stderr().contains("5 built, 0 fresh"), first.stderr());
@@ -108,10 +111,7 @@ class BuildCommandTest {
     /** An unchanged workspace is a no-op that neither plans nor opens the store; any change falls back to a build. */
     @Test
     void anUnchangedBuildIsReplayedFromItsFingerprint() throws Exception {
-        Tools.require("bwrap");
-        Tools.require("cargo");
-        Path ws = dir.resolve("hello-workspace");
-        copyTree(Corpus.repoRoot().resolve("examples/hello-workspace"), ws);
+        Path ws = hello();
         backdate(ws);
         String[] build = {"build", "--dir", ws.toString(), "--offline"};
         CliRun.run(new byte[0], env(), build).assertOk();
@@ -143,10 +143,7 @@ class BuildCommandTest {
 
     @Test
     void aProgressLineIsDrawnOnlyWhenAsked() throws Exception {
-        Tools.require("bwrap");
-        Tools.require("cargo");
-        Path ws = dir.resolve("hello-workspace");
-        copyTree(Corpus.repoRoot().resolve("examples/hello-workspace"), ws);
+        Path ws = hello();
         Map<String, String> env = new HashMap<>(env());
         env.put("CRABSTORE_PROGRESS", "always");
         CliRun r = CliRun.run(new byte[0], env, "build", "--dir", ws.toString(), "--offline").assertOk();
@@ -161,10 +158,7 @@ class BuildCommandTest {
 
     @Test
     void messageFormatJsonPrintsCargosMessages() throws Exception {
-        Tools.require("bwrap");
-        Tools.require("cargo");
-        Path ws = dir.resolve("hello-workspace");
-        copyTree(Corpus.repoRoot().resolve("examples/hello-workspace"), ws);
+        Path ws = hello();
         String[] args = {"build", "--dir", ws.toString(), "--offline", "--message-format", "json"};
         for (boolean fresh : new boolean[] {false, true}) {
             CliRun r = CliRun.run(new byte[0], env(), args).assertOk();
@@ -282,10 +276,7 @@ class BuildCommandTest {
      */
     @Test
     void testExecutablesAreLinkedIntoDeps() throws Exception {
-        Tools.require("bwrap");
-        Tools.require("cargo");
-        Path ws = dir.resolve("hello-workspace");
-        copyTree(Corpus.repoRoot().resolve("examples/hello-workspace"), ws);
+        Path ws = hello();
         CliRun.run(new byte[0], env(), "build", "--dir", ws.toString(), "--offline", "-p", "greet", "--tests")
                 .assertOk();
         Path deps = ws.resolve("target/debug/deps");
@@ -308,10 +299,7 @@ class BuildCommandTest {
      */
     @Test
     void buildsFromAMemberDirectoryAsCargoDoes() throws Exception {
-        Tools.require("bwrap");
-        Tools.require("cargo");
-        Path ws = dir.resolve("hello-workspace");
-        copyTree(Corpus.repoRoot().resolve("examples/hello-workspace"), ws);
+        Path ws = hello();
         Map<List<String>, Path> invocations = new java.util.LinkedHashMap<>();
         invocations.put(List.of("--dir", ws.resolve("hello").toString()), ws.resolve("hello"));
         invocations.put(List.of("--dir", ws.resolve("greet/src").toString()), ws.resolve("greet/src"));
@@ -336,10 +324,7 @@ class BuildCommandTest {
     /** {@code CARGO_TARGET_DIR} moves the links where cargo puts its artifacts (cargo metadata's target_directory). */
     @Test
     void linksIntoCargosTargetDirectory() throws Exception {
-        Tools.require("bwrap");
-        Tools.require("cargo");
-        Path ws = dir.resolve("hello-workspace");
-        copyTree(Corpus.repoRoot().resolve("examples/hello-workspace"), ws);
+        Path ws = hello();
         Map<String, String> env = new HashMap<>(env());
         env.put("CARGO_TARGET_DIR", dir.resolve("elsewhere").toString());
         CliRun.run(new byte[0], env, "build", "--offline", "--dir", ws.resolve("hello/src").toString()).assertOk();
