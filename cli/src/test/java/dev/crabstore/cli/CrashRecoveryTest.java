@@ -84,7 +84,8 @@ class CrashRecoveryTest {
                 if (gcKills < GC_KILLS && killGc(env, home)) {
                     gcKills++;
                 }
-                CliRun.run(new byte[0], env, "gc").assertOk();
+                // --no-keep-outputs: the workspace's last build would keep every unit it built
+                CliRun.run(new byte[0], env, "gc", "--no-keep-outputs").assertOk();
             }
         }
         while (gcKills < GC_KILLS) {
@@ -325,7 +326,7 @@ class CrashRecoveryTest {
     /** Runs gc and kills it once it has deleted the first path; false if it finished first. */
     boolean killGc(Map<String, String> env, Path home) throws Exception {
         long before = storeEntries(home);
-        CliProcess gc = CliProcess.start(env, dir.resolve("logs/gc-" + System.nanoTime()), "gc");
+        CliProcess gc = CliProcess.start(env, dir.resolve("logs/gc-" + System.nanoTime()), "gc", "--no-keep-outputs");
         while (storeEntries(home) >= before) {
             if (gc.process().waitFor(1, TimeUnit.MILLISECONDS)) {
                 return false;
