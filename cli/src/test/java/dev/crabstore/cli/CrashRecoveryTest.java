@@ -181,7 +181,7 @@ class CrashRecoveryTest {
      * Kills a running build one of three ways; false if it finished first. Records the phase it was in.
      */
     boolean killSomehow(CliProcess b, Path home) throws Exception {
-        int how = random.nextInt(3);
+        int how = random.nextInt(4);
         if (how == 0) {
             // At a random moment of a cold build's length.
             if (b.process().waitFor(100 + random.nextInt(8_000), TimeUnit.MILLISECONDS)) {
@@ -200,9 +200,17 @@ class CrashRecoveryTest {
             if (b.process().waitFor(random.nextInt(100), TimeUnit.MILLISECONDS)) {
                 return false;
             }
-        } else {
+        } else if (how == 2) {
             // As soon as an output is being registered (canonical in its scratch dir, or moved in, not valid).
             while (!registering(home, b.process().pid())) {
+                if (b.process().waitFor(1, TimeUnit.MILLISECONDS)) {
+                    return false;
+                }
+            }
+        } else {
+            // During a download (a .crate in its scratch dir): local downloads are short, and a random moment
+            // rarely lands in one (30 kills once hit none).
+            while (!downloading(home, b.process().pid())) {
                 if (b.process().waitFor(1, TimeUnit.MILLISECONDS)) {
                     return false;
                 }
@@ -238,6 +246,15 @@ class CrashRecoveryTest {
     }
 
     /** Whether the process has an output canonicalised in a scratch dir: being hashed and moved in. */
+    static boolean downloading(Path home, long pid) throws IOException {
+        for (Path s : scratchDirs(home, pid)) {
+            if (s.getFileName().toString().matches(".*\\.crate-\\d+")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     static boolean registering(Path home, long pid) throws IOException {
         for (Path s : scratchDirs(home, pid)) {
             if (hasCanonicalOutput(s)) {
