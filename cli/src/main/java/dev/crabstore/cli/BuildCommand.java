@@ -4,7 +4,6 @@ import dev.crabstore.core.drv.Derivation;
 import dev.crabstore.core.path.StorePath;
 import dev.crabstore.store.build.BuildFailedException;
 import dev.crabstore.store.build.BuildListener;
-import dev.crabstore.store.build.DiagnosticLogs;
 import dev.crabstore.store.cache.Substituters;
 import dev.crabstore.store.cargo.LastBuilds;
 import dev.crabstore.store.cargo.NoopFingerprint;
@@ -126,12 +125,12 @@ public final class BuildCommand implements Runnable {
                         if (!messageFormat.equals("json")) {
                             return l;
                         }
-                        json[0] = new JsonMessages(context.out(), opening.get(), planned);
+                        json[0] = new JsonMessages(context.out(), opening.get(), planned, builder::keptDiagnostics);
                         return BuildListener.both(l, json[0]);
                     });
             LocalStore store = opening.get();
             if (json[0] == null) {
-                showKeptDiagnostics(store, r.planned(), listener);
+                showKeptDiagnostics(builder, r.planned(), listener);
             }
             listener.flushReplayed();
             bar.close();
@@ -182,13 +181,13 @@ public final class BuildCommand implements Runnable {
      * The diagnostics kept from the build of each unit this build did not look at (its dependents' outputs were
      * valid): cargo shows a fresh unit's warnings again, whichever unit it is.
      */
-    private static void showKeptDiagnostics(LocalStore store, WorkspaceBuilder.Planned planned, BuildProgress listener) {
-        DiagnosticLogs kept = new DiagnosticLogs(store.home().logDir());
+    private static void showKeptDiagnostics(WorkspaceBuilder builder, WorkspaceBuilder.Planned planned,
+            BuildProgress listener) {
         for (int i : planned.plan().order()) {
             StorePath drvPath = planned.plan().drvPaths().get(i);
             Derivation drv = planned.plan().derivations().get(i);
             if (!listener.saw(drvPath) && drv.builder().equals("builtin:rustc")) {
-                dev.crabstore.store.build.Diagnostics d = kept.read(drvPath);
+                dev.crabstore.store.build.Diagnostics d = builder.keptDiagnostics(drvPath);
                 if (!d.isEmpty()) {
                     listener.diagnostics(drvPath, drv, d);
                 }
@@ -267,8 +266,11 @@ public final class BuildCommand implements Runnable {
         if (unchecked > 0) {
             parts.add(unchecked + " could not be checked");
         }
-        if (!report.builtInstead().isEmpty()) {
-            parts.add(report.builtInstead().size() + " built instead (not in the store)");
+        // A unit that could not be built is counted as not checked above, not here; one a cache delivered was
+        // realised all the same, so "built or fetched".
+        long realised = report.builtInstead().values().stream().filter(java.util.Optional::isEmpty).count();
+        if (realised > 0) {
+            parts.add(realised + " built or fetched instead (not in the store)");
         }
         int checked = report.checked().size();
         context.err().printf(Locale.ROOT, "     Checked %s (%s) in %.2fs: %s%n",
@@ -286,7 +288,7 @@ public final class BuildCommand implements Runnable {
     }
 
     private static String packageOf(Derivation d) {
-        return d.env().getOrDefault("crabstorePackage", d.name());
+        return d.env().getOrDefault(dev.crabstore.planner.derive.UnitDerivationPlanner.ENV_PACKAGE, d.name());
     }
 
     /** 812 B, 3.4 KiB, 12.0 MiB. */

@@ -65,7 +65,7 @@ final class BuildProgress implements BuildListener {
         seen.add(p);
         replayed.add(p);
         if (verbose) {
-            bar.println("      Waited for " + d.env().getOrDefault("crabstorePackage", d.name()) + " ("
+            bar.println("      Waited for " + d.env().getOrDefault(UnitDerivationPlanner.ENV_PACKAGE, d.name()) + " ("
                     + p.baseName() + "): built by another process");
         }
         bar.finished(p.name());
@@ -74,7 +74,7 @@ final class BuildProgress implements BuildListener {
     @Override
     public void started(StorePath p, Derivation d) {
         flushReplayed(); // the warnings of what was already done come before what starts now, as cargo shows them
-        String pkg = d.env().get("crabstorePackage");
+        String pkg = d.env().get(UnitDerivationPlanner.ENV_PACKAGE);
         if (pkg != null && d.builder().equals("builtin:rustc") && (compiling.add(pkg) || verbose)) {
             bar.println("   Compiling " + pkg + (verbose ? " (" + p.baseName() + ")" : ""));
         } else if (verbose) {
@@ -223,7 +223,7 @@ final class BuildProgress implements BuildListener {
         seen.add(p);
         fetchedBytes.addAndGet(bytes);
         bar.fetched(bytes);
-        String pkg = d.env().getOrDefault("crabstorePackage", d.name());
+        String pkg = d.env().getOrDefault(UnitDerivationPlanner.ENV_PACKAGE, d.name());
         if (d.builder().equals("builtin:rustc") || verbose) {
             bar.println(" Substituted " + pkg + (verbose ? " (" + p.baseName() + ") from " + from : ""));
         }

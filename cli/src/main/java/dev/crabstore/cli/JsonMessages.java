@@ -8,7 +8,6 @@ import dev.crabstore.planner.unit.Unit;
 import dev.crabstore.planner.unit.UnitGraph;
 import dev.crabstore.store.build.BuildListener;
 import dev.crabstore.store.build.Diagnostic;
-import dev.crabstore.store.build.DiagnosticLogs;
 import dev.crabstore.store.build.Diagnostics;
 import dev.crabstore.store.cargo.WorkspaceBuilder;
 import dev.crabstore.store.local.LocalStore;
@@ -38,10 +37,14 @@ final class JsonMessages implements BuildListener {
     private final LocalStore store;
     private final UnitGraph graph;
     private final WorkspaceBuilder.Planned planned;
+    /** What a unit built earlier reported (a fresh unit's compiler messages come again, as cargo's do). */
+    private final java.util.function.Function<StorePath, dev.crabstore.store.build.Diagnostics> kept;
     private final Map<StorePath, Integer> unitOf = new HashMap<>();
     private final java.util.Set<Integer> reported = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    JsonMessages(PrintStream out, LocalStore store, WorkspaceBuilder.Planned planned) {
+    JsonMessages(PrintStream out, LocalStore store, WorkspaceBuilder.Planned planned,
+            java.util.function.Function<StorePath, dev.crabstore.store.build.Diagnostics> kept) {
+        this.kept = kept;
         this.out = out;
         this.store = store;
         this.planned = planned;
@@ -93,11 +96,10 @@ final class JsonMessages implements BuildListener {
      */
     void finished(boolean success) {
         if (success) {
-            DiagnosticLogs kept = new DiagnosticLogs(store.home().logDir());
             for (int i : planned.plan().order()) {
                 if (!reported.contains(i) && store.isValid(planned.plan().outputs().get(i))) {
                     StorePath drvPath = planned.plan().drvPaths().get(i);
-                    diagnostics(drvPath, planned.plan().derivations().get(i), kept.read(drvPath));
+                    diagnostics(drvPath, planned.plan().derivations().get(i), kept.apply(drvPath));
                     artifact(drvPath, true);
                 }
             }

@@ -53,7 +53,7 @@ class BuildCheckTest {
         assertTrue(r.stderr().contains("    Building greet v0.2.0 (greet-0.2.0-build-script, not in the store: built, "
                 + "not checked)"), r.stderr());
         assertTrue(r.stderr().contains("Checked 4 derivations (1 round) in ")
-                && r.stderr().contains("s: all reproducible, 1 built instead (not in the store)"), r.stderr());
+                && r.stderr().contains("s: all reproducible, 1 built or fetched instead (not in the store)"), r.stderr());
         assertTrue(!r.stderr().contains("not reproducible") && !r.stderr().contains("error:"), r.stderr());
         // Now that it is in the store, it is checked.
         CliRun again = CliRun.run(new byte[0], env, "build", "--dir", ws.toString(), "--offline", "--check")

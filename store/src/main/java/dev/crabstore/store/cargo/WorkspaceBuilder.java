@@ -338,6 +338,14 @@ public final class WorkspaceBuilder {
     }
 
     /**
+     * What rustc reported when {@code drvPath} was built on this machine (kept under {@code var/log}), so that a fresh
+     * unit's warnings can be shown again as cargo shows them; none when it had none or was built elsewhere.
+     */
+    public dev.crabstore.store.build.Diagnostics keptDiagnostics(StorePath drvPath) {
+        return new dev.crabstore.store.build.DiagnosticLogs(home.logDir()).read(drvPath);
+    }
+
+    /**
      * What {@link #build} would do with a plan, decided as it decides it ({@link RealisePlan}: the same roots, the same
      * substituters asked the same way) without building, fetching or registering anything: the caches are asked for
      * narinfos only, and the store only whether outputs are valid.
