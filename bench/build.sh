@@ -9,17 +9,9 @@ ws_name=${1:?workspace: small, medium, large or gitdep}
 runs=${2:-3}
 jobs=${3:-2}
 source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
-work=$(mktemp -d /var/tmp/crabstore-bench-build.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-export CARGO_HOME="$work/cargo-home"
-flags=(--offline --locked)
-[ "$ws_name" = gitdep ] && flags=(--locked)
+cargo_workdir build
 # Warm the cargo registry cache (both tools then start with sources downloaded).
 cp -r "$src" "$work/warm" && (cd "$work/warm" && cargo fetch --locked >/dev/null 2>&1 || true)
-leaf_file() {
-  # The last workspace member's first source file: a leaf of the workspace.
-  find "$1" -path '*/target' -prune -o -name '*.rs' -print | sort | tail -1
-}
 printf 'scenario run cargo_s crabstore_s ratio\n'
 for r in $(seq 1 "$runs"); do
   rm -rf "$work/c" "$work/s" "$work/home"; cp -r "$src" "$work/c"; cp -r "$src" "$work/s"

@@ -9,13 +9,9 @@ ws_name=${1:?workspace: small, medium, large or gitdep}
 edits=${2:-5}
 jobs=${3:-2}
 source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
-work=$(mktemp -d /var/tmp/crabstore-bench-edit.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-export CARGO_HOME="$work/cargo-home"
-flags=(--offline --locked)
-[ "$ws_name" = gitdep ] && flags=(--locked)
+cargo_workdir edit
 for d in incr noincr crab; do cp -r "$src" "$work/$d"; done
-leaf=$(cd "$work/crab" && find . -path ./target -prune -o -name '*.rs' -print | sort | tail -1)
+leaf=$(leaf_file "$work/crab"); leaf=${leaf#"$work/crab/"}
 (cd "$work/incr" && cargo fetch --locked >/dev/null 2>&1 || true)
 (cd "$work/incr" && cargo build -q -j"$jobs" "${flags[@]}")
 (cd "$work/noincr" && CARGO_INCREMENTAL=0 cargo build -q -j"$jobs" "${flags[@]}")

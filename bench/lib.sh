@@ -9,3 +9,17 @@ src="$shared/corpus/workspaces/$ws_name"
 crab() { "$here/crabstore" "$@"; }
 now() { date +%s.%N; }
 elapsed() { echo "$2 - $1" | bc -l; }
+# A scratch dir for a run against cargo, removed on exit ($work), cargo's own home in it, and the flags both tools get
+# ($flags: offline, except for gitdep, whose git dependency is fetched over file://).
+cargo_workdir() {
+  work=$(mktemp -d "/var/tmp/crabstore-bench-$1.XXXXXX")
+  trap 'rm -rf "$work"' EXIT
+  export CARGO_HOME="$work/cargo-home"
+  flags=(--offline --locked)
+  [ "$ws_name" = gitdep ] && flags=(--locked)
+  return 0
+}
+# The last source file of a workspace copy in path order: in the corpus, a leaf member's (what the edit scenarios edit).
+leaf_file() {
+  find "$1" -path '*/target' -prune -o -name '*.rs' -print | sort | tail -1
+}

@@ -11,14 +11,11 @@ ws_name=${1:-medium}
 runs=${2:-3}
 jobs=${3:-2}
 source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
-work=$(mktemp -d /var/tmp/crabstore-bench-test.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-export CARGO_HOME="$work/cargo-home"
-flags=(--offline --locked --tests)
-[ "$ws_name" = gitdep ] && flags=(--locked --tests)
+cargo_workdir test
+flags+=(--tests)
 cp -r "$src" "$work/warm" && (cd "$work/warm" && cargo fetch --locked >/dev/null 2>&1 || true)
 # The leaf: the workspace member no other member depends on (from cargo metadata), its first source file.
-leaf_file() {
+leaf_member_file() {
   (cd "$1" && cargo metadata --format-version 1 --offline --locked 2>/dev/null) | python3 -c '
 import json, sys
 m = json.load(sys.stdin)
@@ -45,6 +42,6 @@ for r in $(seq 1 "$runs"); do
   sleep 2   # files written less than 2 s before a command are not trusted by the no-op fingerprint
   both cached "$r"
   both cached "$r"
-  for d in c s; do f=$(leaf_file "$work/$d"); printf '\n// bench edit %s\n' "$r" >> "$f"; done
+  for d in c s; do f=$(leaf_member_file "$work/$d"); printf '\n// bench edit %s\n' "$r" >> "$f"; done
   both leaf-edit "$r"
 done

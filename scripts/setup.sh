@@ -36,6 +36,6 @@ if [ -d "$shared/corpus" ]; then
     bash "$shared/corpus/make-git-fixture.sh" "$corpus" >&2
   fi
 else
-  echo "setup: no corpus at $shared/corpus; tests that need it will be skipped" >&2
+  echo "setup: no corpus at $shared/corpus; tests that need it are skipped (and fail under CI=true)" >&2
 fi
 command -v cargo >/dev/null || { echo "setup: cargo not found: install Rust with rustup first" >&2; exit 1; }

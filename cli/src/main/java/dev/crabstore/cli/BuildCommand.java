@@ -19,8 +19,6 @@ import dev.crabstore.store.timing.TimingReport;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
-import java.util.TreeSet;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -304,15 +302,6 @@ public final class BuildCommand implements Runnable {
 
     /** {@code --push}: the closure of the requested units' outputs into a binary cache, signed. */
     private void pushOutputs(LocalStore store, WorkspaceBuilder.Result r) {
-        push.push(context, store, rootOutputs(r), substitution.config(context, cargo.workspace()));
-    }
-
-    /** The outputs of the requested units (the unit graph's roots): what {@code --push} uploads the closures of. */
-    static Set<StorePath> rootOutputs(WorkspaceBuilder.Result r) {
-        Set<StorePath> roots = new TreeSet<>();
-        for (int i : r.planned().cargo().unitGraph().roots()) {
-            roots.add(r.plan().outputs().get(i));
-        }
-        return roots;
+        push.push(context, store, r.planned().rootOutputs(), substitution.config(context, cargo.workspace()));
     }
 }

@@ -204,12 +204,7 @@ final class BuildProgress implements BuildListener {
      * shows: its working directory is the package's place in the sandbox, not a store path.
      */
     static boolean isLocal(Derivation d) {
-        String cwd = d.env().getOrDefault(UnitDerivationPlanner.ENV_CWD, "");
-        return isUnder(cwd, UnitDerivationPlanner.WORKSPACE) || isUnder(cwd, UnitDerivationPlanner.EXTERNAL);
-    }
-
-    private static boolean isUnder(String path, String dir) {
-        return path.equals(dir) || path.startsWith(dir + "/");
+        return UnitDerivationPlanner.inSandboxSources(d.env().getOrDefault(UnitDerivationPlanner.ENV_CWD, ""));
     }
 
     @Override

@@ -38,12 +38,12 @@ final class JsonMessages implements BuildListener {
     private final UnitGraph graph;
     private final WorkspaceBuilder.Planned planned;
     /** What a unit built earlier reported (a fresh unit's compiler messages come again, as cargo's do). */
-    private final java.util.function.Function<StorePath, dev.crabstore.store.build.Diagnostics> kept;
+    private final java.util.function.Function<StorePath, Diagnostics> kept;
     private final Map<StorePath, Integer> unitOf = new HashMap<>();
     private final java.util.Set<Integer> reported = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     JsonMessages(PrintStream out, LocalStore store, WorkspaceBuilder.Planned planned,
-            java.util.function.Function<StorePath, dev.crabstore.store.build.Diagnostics> kept) {
+            java.util.function.Function<StorePath, Diagnostics> kept) {
         this.kept = kept;
         this.out = out;
         this.store = store;

@@ -206,7 +206,7 @@ public final class TestCommand implements Runnable {
         if (!push.enabled()) {
             return;
         }
-        java.util.Set<dev.crabstore.core.path.StorePath> roots = BuildCommand.rootOutputs(r);
+        java.util.Set<dev.crabstore.core.path.StorePath> roots = r.planned().rootOutputs();
         // Not a report fetched from a cache: signing it would vouch for a run this machine never made.
         outcomes.stream().filter(o -> o.status() == Status.PASSED && o.substitutedFrom().isEmpty())
                 .map(o -> o.run().out()).filter(store::isValid).forEach(roots::add);

@@ -41,6 +41,16 @@ public final class UnitDerivationPlanner {
     // Control variables of the builtins; every other env var is for the process they run.
     public static final String ENV_TOOLCHAIN = "crabstoreToolchain";
     public static final String ENV_CWD = "crabstoreCwd";
+
+    /** Whether {@code path} is in the sandbox place of a path package's sources ({@link #WORKSPACE}, {@link #EXTERNAL}). */
+    public static boolean inSandboxSources(String path) {
+        for (String root : List.of(WORKSPACE, EXTERNAL)) {
+            if (path.equals(root) || path.startsWith(root + "/")) {
+                return true;
+            }
+        }
+        return false;
+    }
     public static final String ENV_SYMLINKS = "crabstoreSymlinks";
     public static final String ENV_OWN_RUN = "crabstoreOwnRun";
     public static final String ENV_LINK_SEARCH_RUNS = "crabstoreLinkSearchRuns";

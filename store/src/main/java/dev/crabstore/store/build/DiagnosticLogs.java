@@ -5,7 +5,6 @@ import dev.crabstore.store.StoreIOException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
@@ -49,10 +48,8 @@ public final class DiagnosticLogs {
     public Diagnostics read(StorePath drvPath) {
         try {
             return Diagnostics.parse(Files.readString(file(drvPath), StandardCharsets.UTF_8));
-        } catch (NoSuchFileException e) {
-            return Diagnostics.NONE;
         } catch (IOException | RuntimeException e) {
-            return Diagnostics.NONE; // unreadable or damaged: only a replay is lost
+            return Diagnostics.NONE; // none kept (the usual case), or unreadable or damaged: only a replay is lost
         }
     }
 }

@@ -1,7 +1,6 @@
 package dev.crabstore.store.build;
 
 import dev.crabstore.core.CrabstoreException;
-import dev.crabstore.core.drv.AtermParser;
 import dev.crabstore.core.drv.Derivation;
 import dev.crabstore.core.drv.DerivationOutput;
 import dev.crabstore.core.hash.Hash;
@@ -22,7 +21,6 @@ import dev.crabstore.store.sandbox.Mount;
 import dev.crabstore.store.sandbox.ProcessOutcome;
 import dev.crabstore.store.sandbox.SandboxSpec;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -64,9 +62,9 @@ public final class Realiser {
     /** Derivations whose outputs were all valid when a realisation ordered them: fresh, not built elsewhere. */
     private final Set<StorePath> validWhenOrdered = ConcurrentHashMap.newKeySet();
     private Substituters substituters;
-    /** Derivations built even when a cache has their outputs (their inputs may still be substituted). */
     /**
-     * Test runs by default: a fetched report is the signer's word that the tests passed, which only
+     * Derivations built even when a cache has their outputs (their inputs may still be substituted). Test runs by
+     * default: a fetched report is the signer's word that the tests passed, which only
      * {@code test --substitute-test-runs} accepts ({@code realise} of a run's .drv runs it).
      */
     private java.util.function.Predicate<Derivation> neverSubstituted =
@@ -274,12 +272,7 @@ public final class Realiser {
             if (!store.isValid(p)) {
                 throw new StoreIOException("derivation " + store.storeDir().print(p) + " is not in the store");
             }
-            try {
-                String text = Files.readString(store.realPath(p), StandardCharsets.UTF_8);
-                return AtermParser.parse(text, store.storeDir(), store.storeDir().print(p));
-            } catch (IOException e) {
-                throw new StoreIOException("cannot read derivation " + p, e);
-            }
+            return store.readDerivation(p);
         });
     }
 
@@ -423,7 +416,7 @@ public final class Realiser {
                 if (isTestHarness(drv)) {
                     // A test's CARGO_MANIFEST_DIR (its fixtures) is the package's place in the sandbox, where
                     // `crabstore test` runs it: the same on every machine, and there when the test reads it.
-                    leaks = leaks.stream().filter(l -> !inSandboxSources(l.text())).toList();
+                    leaks = leaks.stream().filter(l -> !UnitDerivationPlanner.inSandboxSources(l.text())).toList();
                 }
                 if (!leaks.isEmpty()) {
                     if (strictPaths) {
@@ -450,7 +443,6 @@ public final class Realiser {
                 store.recordProvenance(e.getValue(), dev.crabstore.store.local.Provenance.built(
                         java.time.Instant.now(), provenanceDetails, leaked));
             }
-
         });
     }
 
@@ -463,15 +455,6 @@ public final class Realiser {
         for (int i = 0; i < args.size(); i++) {
             if (args.get(i).equals("--test")
                     || args.get(i).equals("--cfg") && i + 1 < args.size() && args.get(i + 1).equals("test")) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean inSandboxSources(String path) {
-        for (String root : List.of(UnitDerivationPlanner.WORKSPACE, UnitDerivationPlanner.EXTERNAL)) {
-            if (path.equals(root) || path.startsWith(root + "/")) {
                 return true;
             }
         }

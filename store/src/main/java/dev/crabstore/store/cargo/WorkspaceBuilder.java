@@ -121,6 +121,15 @@ public final class WorkspaceBuilder {
             return roots;
         }
 
+        /** The outputs of the requested units: what {@code --push} uploads the closures of. */
+        public java.util.SortedSet<StorePath> rootOutputs() {
+            java.util.SortedSet<StorePath> outs = new java.util.TreeSet<>();
+            for (int r : cargo.unitGraph().roots()) {
+                outs.add(plan.outputs().get(r));
+            }
+            return outs;
+        }
+
         /**
          * The workspace's target directory as cargo has it (cargo metadata's {@code target_directory}:
          * {@code CARGO_TARGET_DIR}, {@code build.target-dir}, else {@code <root>/target}).

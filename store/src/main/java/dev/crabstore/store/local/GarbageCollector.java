@@ -1,12 +1,10 @@
 package dev.crabstore.store.local;
 
 import dev.crabstore.core.CrabstoreException;
-import dev.crabstore.core.drv.AtermParser;
 import dev.crabstore.core.path.StorePath;
 import dev.crabstore.core.store.PathInfo;
 import dev.crabstore.store.StoreIOException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -107,11 +105,9 @@ public final class GarbageCollector {
         if (!store.isValid(drvPath)) {
             return List.of();
         }
-        String printed = store.storeDir().print(drvPath);
         try {
-            String text = Files.readString(store.realPath(drvPath), StandardCharsets.UTF_8);
-            return AtermParser.parse(text, store.storeDir(), printed).outputPaths().values();
-        } catch (IOException | CrabstoreException e) {
+            return store.readDerivation(drvPath).outputPaths().values();
+        } catch (CrabstoreException e) {
             return List.of();
         }
     }

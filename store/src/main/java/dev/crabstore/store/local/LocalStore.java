@@ -138,6 +138,23 @@ public final class LocalStore implements AutoCloseable {
         return home.storeDir();
     }
 
+    /**
+     * The derivation a {@code .drv} path of this store holds, read and parsed (the one reader of {@code .drv} files;
+     * callers check validity and word their own "missing" errors).
+     *
+     * @throws StoreIOException when the file cannot be read
+     * @throws dev.crabstore.core.InvalidFormatException when it is no derivation
+     */
+    public dev.crabstore.core.drv.Derivation readDerivation(StorePath drvPath) {
+        String printed = storeDir().print(drvPath);
+        try {
+            String text = Files.readString(realPath(drvPath), java.nio.charset.StandardCharsets.UTF_8);
+            return dev.crabstore.core.drv.AtermParser.parse(text, storeDir(), printed);
+        } catch (IOException e) {
+            throw new StoreIOException("cannot read derivation " + printed, e);
+        }
+    }
+
     /** Where the files of {@code p} are on this machine. */
     public Path realPath(StorePath p) {
         return home.realStoreDir().resolve(p.baseName());
