@@ -2,6 +2,7 @@ package dev.crabstore.planner.unit;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import tools.jackson.databind.JsonNode;
 
 /** Cargo's {@code --unit-graph} output (version 1): units in cargo's order and the indices of the root units. */
@@ -138,7 +139,12 @@ public record UnitGraph(List<Unit> units, List<Integer> roots) {
         JsonNode cu = p.get("codegen_units");
         Integer codegenUnits = cu == null || cu.isNull() ? null : j.integer(p, "codegen_units", where);
         JsonNode dbg = j.field(p, "debuginfo", where);
-        String debuginfo = dbg.isNull() ? "0" : dbg.isString() ? dbg.asString() : dbg.asString();
+        // cargo writes the level as a number or a name ("line-tables-only"), null for none
+        if (!dbg.isNull() && !dbg.isString() && !dbg.isIntegralNumber()) {
+            throw new UnitGraphException(j.source() + ": " + where + ": debuginfo is " + dbg.getNodeType()
+                    .toString().toLowerCase(Locale.ROOT) + ", expected a number, a string or null");
+        }
+        String debuginfo = dbg.isNull() ? "0" : dbg.asString();
         return new UnitProfile(j.str(p, "name", where), j.str(p, "opt_level", where), j.str(p, "lto", where),
                 codegenUnits, debuginfo, j.optStr(p, "split_debuginfo", where), j.bool(p, "debug_assertions", where, false),
                 j.bool(p, "overflow_checks", where, false), j.bool(p, "rpath", where, false),

@@ -100,6 +100,21 @@ class UnitGraphTest {
     }
 
     @Test
+    void readsDebuginfoAsNumberOrNameAndRejectsOtherShapes() {
+        UnitGraph named = UnitGraph.parse(graph(UNIT.replace("DEPS", "[]").replace("\"debuginfo\":2",
+                "\"debuginfo\":\"line-tables-only\""), "0"), "ug.json");
+        assertEquals("line-tables-only", named.unit(0).profile().debuginfo());
+        UnitGraph none = UnitGraph.parse(graph(UNIT.replace("DEPS", "[]").replace("\"debuginfo\":2",
+                "\"debuginfo\":null"), "0"), "ug.json");
+        assertEquals("0", none.unit(0).profile().debuginfo());
+        // a CI fuzz run found an object here escaping as Jackson's untyped exception
+        var e = assertThrows(UnitGraphException.class, () -> UnitGraph.parse(graph(UNIT.replace("DEPS", "[]")
+                .replace("\"debuginfo\":2", "\"debuginfo\":{\"deferred\":\"None\"}"), "0"), "ug.json"));
+        assertTrue(e.getMessage().contains("ug.json") && e.getMessage().contains("debuginfo is object"),
+                e.getMessage());
+    }
+
+    @Test
     void rejectsInvalidJson() {
         assertThrows(UnitGraphException.class, () -> UnitGraph.parse("{\"version\":1,", "ug.json"));
         assertThrows(UnitGraphException.class, () -> UnitGraph.parse("[]", "ug.json"));
