@@ -123,13 +123,10 @@ public final class BuildCommand implements Runnable {
                         if (!messageFormat.equals("json")) {
                             return l;
                         }
-                        json[0] = new JsonMessages(context.out(), opening.get(), planned, builder::keptDiagnostics);
+                        json[0] = new JsonMessages(context.out(), opening.get(), planned);
                         return BuildListener.both(l, json[0]);
                     });
             LocalStore store = opening.get();
-            if (json[0] == null) {
-                showKeptDiagnostics(builder, r.planned(), listener);
-            }
             listener.flushReplayed();
             bar.close();
             if (json[0] != null) {
@@ -172,24 +169,6 @@ public final class BuildCommand implements Runnable {
             }
         } finally {
             planStart.abandon();
-        }
-    }
-
-    /**
-     * The diagnostics kept from the build of each unit this build did not look at (its dependents' outputs were
-     * valid): cargo shows a fresh unit's warnings again, whichever unit it is.
-     */
-    private static void showKeptDiagnostics(WorkspaceBuilder builder, WorkspaceBuilder.Planned planned,
-            BuildProgress listener) {
-        for (int i : planned.plan().order()) {
-            StorePath drvPath = planned.plan().drvPaths().get(i);
-            Derivation drv = planned.plan().derivations().get(i);
-            if (!listener.saw(drvPath) && drv.builder().equals("builtin:rustc")) {
-                dev.crabstore.store.build.Diagnostics d = builder.keptDiagnostics(drvPath);
-                if (!d.isEmpty()) {
-                    listener.diagnostics(drvPath, drv, d);
-                }
-            }
         }
     }
 

@@ -136,8 +136,8 @@ final class BuildProgress implements BuildListener {
     }
 
     /**
-     * Shows the kept warnings of the units done without a build (fresh, built elsewhere, or replayed by the command
-     * for units the realiser never visited), in the plan's order: they come from the pool's threads in any order.
+     * Shows the kept warnings of the units done without a build (fresh, built elsewhere, or reported fresh after the
+     * realiser for units it never visited), in the plan's order: they come from the pool's threads in any order.
      */
     synchronized void flushReplayed() {
         java.util.List<StorePath> ready = new java.util.ArrayList<>();
@@ -184,11 +184,6 @@ final class BuildProgress implements BuildListener {
                 + d.name() + ")";
     }
 
-    /** Whether any event about {@code p} came. */
-    boolean saw(StorePath p) {
-        return seen.contains(p);
-    }
-
     /**
      * The diagnostics shown for the units of {@code drvPaths} that did not fail, in that order: what an unchanged
      * build shows again.
@@ -222,6 +217,7 @@ final class BuildProgress implements BuildListener {
         if (d.builder().equals("builtin:rustc") || verbose) {
             bar.println(" Substituted " + pkg + (verbose ? " (" + p.baseName() + ") from " + from : ""));
         }
+        showPending(p); // a member's warnings, from the log the cache keeps beside it
         bar.finished(p.name());
     }
 

@@ -37,14 +37,10 @@ final class JsonMessages implements BuildListener {
     private final LocalStore store;
     private final UnitGraph graph;
     private final WorkspaceBuilder.Planned planned;
-    /** What a unit built earlier reported (a fresh unit's compiler messages come again, as cargo's do). */
-    private final java.util.function.Function<StorePath, Diagnostics> kept;
     private final Map<StorePath, Integer> unitOf = new HashMap<>();
     private final java.util.Set<Integer> reported = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    JsonMessages(PrintStream out, LocalStore store, WorkspaceBuilder.Planned planned,
-            java.util.function.Function<StorePath, Diagnostics> kept) {
-        this.kept = kept;
+    JsonMessages(PrintStream out, LocalStore store, WorkspaceBuilder.Planned planned) {
         this.out = out;
         this.store = store;
         this.planned = planned;
@@ -89,21 +85,8 @@ final class JsonMessages implements BuildListener {
         }
     }
 
-    /**
-     * The last lines: units the build did not have to look at (their dependents' outputs were already valid) are
-     * reported fresh (after the diagnostics kept from their build), as cargo reports every unit of a no-op, then
-     * whether the build succeeded.
-     */
+    /** The last line: whether the build succeeded. */
     void finished(boolean success) {
-        if (success) {
-            for (int i : planned.plan().order()) {
-                if (!reported.contains(i) && store.isValid(planned.plan().outputs().get(i))) {
-                    StorePath drvPath = planned.plan().drvPaths().get(i);
-                    diagnostics(drvPath, planned.plan().derivations().get(i), kept.apply(drvPath));
-                    artifact(drvPath, true);
-                }
-            }
-        }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("reason", "build-finished");
         m.put("success", success);

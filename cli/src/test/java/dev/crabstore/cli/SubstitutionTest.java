@@ -103,6 +103,67 @@ class SubstitutionTest {
         assertTrue(again.stderr().contains(": 0 built, 5 fresh"), again.stderr());
     }
 
+    /**
+     * A workspace member fetched from a cache warns as if it had been built here (cargo shows a member's warnings on
+     * every build): its log travels in the cache as Nix's build logs do, and real Nix reads it there. A log a cache
+     * altered to send terminal control sequences is not shown; the build goes on.
+     */
+    @Test
+    void aMembersWarningsComeWithItFromTheCache() throws Exception {
+        String warning = "\npub fn unused_binding() { let zz = 3; }\n";
+        Path w = checkout("w");
+        Path lib = w.resolve("greet/src/lib.rs");
+        Files.writeString(lib, Files.readString(lib) + warning);
+        CliRun built = CliRun.run(new byte[0], env("home-w"), "build", "--dir", w.toString(), "--offline")
+                .assertOk();
+        assertTrue(built.stderr().contains("unused variable: `zz`"), built.stderr());
+        Path withLogs = dir.resolve("cache-with-logs");
+        CliRun.run(new byte[0], env("home-w"), "copy", "--to", "file://" + withLogs, "--sign", keyFile.toString(),
+                "--all").assertOk();
+        List<Path> logs;
+        try (Stream<Path> s = Files.list(withLogs.resolve("log"))) {
+            logs = s.toList();
+        }
+        assertEquals(1, logs.size(), "only greet's lib reported anything: " + logs);
+        Path log = logs.get(0);
+        assertTrue(log.getFileName().toString().matches("[0-9a-z]{32}-greet-0\\.2\\.0\\.drv"),
+                log.toString());
+
+        Path b = checkout("w-b");
+        Files.writeString(b.resolve("greet/src/lib.rs"), Files.readString(b.resolve("greet/src/lib.rs")) + warning);
+        Map<String, String> env = env("home-w-b");
+        env.put("CRABSTORE_SUBSTITUTERS", "file://" + withLogs);
+        env.put("CRABSTORE_TRUSTED_PUBLIC_KEYS", key.toPublicKey().toString());
+        CliRun fetched = CliRun.run(new byte[0], env, "build", "--dir", b.toString(), "--offline").assertOk();
+        assertTrue(fetched.stderr().contains(": 0 built, 3 substituted ("), fetched.stderr());
+        assertTrue(fetched.stderr().contains("unused variable: `zz`")
+                && fetched.stderr().contains("warning: `greet` (lib) generated 1 warning"), fetched.stderr());
+        // Kept here now: an unchanged build replays them as for a unit built here.
+        Files.writeString(b.resolve("hello/src/main.rs"), Files.readString(b.resolve("hello/src/main.rs")) + "\n");
+        CliRun again = CliRun.run(new byte[0], env, "build", "--dir", b.toString(), "--offline").assertOk();
+        assertTrue(again.stderr().contains("warning: `greet` (lib) generated 1 warning"), again.stderr());
+
+        if (Tools.onPath("nix") || Tools.inCi()) {
+            NixOracle nix = NixOracle.create(dir.resolve("nix"));
+            String drv = "/crabstore/store/" + log.getFileName();
+            String shown = nix.runOkText("nix", "log", "--store", "file://" + withLogs + "?store=/crabstore/store",
+                    drv);
+            assertTrue(shown.contains("unused variable: `zz`"), shown);
+        }
+
+        String text = Files.readString(log);
+        Files.writeString(log, text.replace("\"rendered\":\"", "\"rendered\":\"\\u001b]0;owned\\u0007"));
+        Path c = checkout("w-c");
+        Files.writeString(c.resolve("greet/src/lib.rs"), Files.readString(c.resolve("greet/src/lib.rs")) + warning);
+        Map<String, String> envC = env("home-w-c");
+        envC.put("CRABSTORE_SUBSTITUTERS", "file://" + withLogs);
+        envC.put("CRABSTORE_TRUSTED_PUBLIC_KEYS", key.toPublicKey().toString());
+        CliRun altered = CliRun.run(new byte[0], envC, "build", "--dir", c.toString(), "--offline").assertOk();
+        assertTrue(altered.stderr().contains(": 0 built, 3 substituted ("), altered.stderr());
+        assertFalse(altered.stderr().contains("owned") || altered.stderr().contains("unused variable"),
+                altered.stderr());
+    }
+
     @Test
     void realiseFetchesADerivationsOutputsInsteadOfBuildingThem() throws Exception {
         CliRun plan = CliRun.run(new byte[0], env("home-a"), "plan", "--dir", dir.resolve("a").toString(),

@@ -40,7 +40,7 @@ public record Diagnostic(String json, String level, String message, String rende
 
     private static String text(JsonNode n, String field) {
         JsonNode v = n.get(field);
-        return v == null || v.isNull() ? "" : v.asString();
+        return v == null || !v.isValueNode() ? "" : v.asString(); // an object where a string belongs reads as none
     }
 
     /** The line this was on rustc's stderr (what {@link #parseAll} reads back). */

@@ -44,6 +44,18 @@ public final class DiagnosticLogs {
         }
     }
 
+    /** The kept file's text as it is, for a binary cache's {@code log/<drv>}; empty when none is kept. */
+    public java.util.Optional<String> text(StorePath drvPath) {
+        try {
+            return java.util.Optional.of(Files.readString(file(drvPath), StandardCharsets.UTF_8));
+        } catch (java.nio.file.NoSuchFileException e) {
+            return java.util.Optional.empty();
+        } catch (IOException e) {
+            throw new StoreIOException("cannot read the kept diagnostics of " + drvPath.baseName() + " in "
+                    + file(drvPath), e);
+        }
+    }
+
     /** What was kept for {@code drvPath}; none if it was built without diagnostics, elsewhere, or never here. */
     public Diagnostics read(StorePath drvPath) {
         try {

@@ -17,6 +17,29 @@ public record Diagnostics(List<Diagnostic> all) {
         return new Diagnostics(Diagnostic.parseAll(rustcStderr));
     }
 
+    /** Longest build log accepted from a binary cache. */
+    public static final int MAX_FETCHED_LOG = 1 << 20;
+
+    /**
+     * A unit's log as a binary cache served it ({@code log/<drv>}): logs are not signed, so only what a successful
+     * build of that unit can have reported is taken, rustc's JSON diagnostics other than errors, and only when every
+     * rendered text is plain or coloured text (no terminal control sequence but colours); anything else, or a log
+     * larger than {@link #MAX_FETCHED_LOG}, gives none.
+     */
+    public static Diagnostics fromCache(String log) {
+        if (log.length() > MAX_FETCHED_LOG) {
+            return NONE;
+        }
+        List<Diagnostic> all = Diagnostic.parseAll(log);
+        for (Diagnostic d : all) {
+            if (d.isPlain() || d.isError() || d.level().isEmpty() || !TerminalText.isSafe(d.rendered())
+                    || !TerminalText.isSafe(d.level()) || !TerminalText.isSafe(d.message())) {
+                return NONE;
+            }
+        }
+        return new Diagnostics(all);
+    }
+
     public boolean isEmpty() {
         return all.isEmpty();
     }

@@ -51,7 +51,14 @@ public record RealisePlan(List<StorePath> order, Set<StorePath> toBuild, Map<Sto
     }
 
     /**
-     * Decides how {@code roots} are realised.
+     * The derivations never fetched unless a caller says otherwise: a test run's fetched report is only the signer's
+     * word that the tests passed ({@code test --substitute-test-runs} accepts it).
+     */
+    public static final Predicate<Derivation> TEST_RUNS =
+            d -> d.builder().equals(dev.crabstore.planner.derive.TestRunPlanner.BUILDER);
+
+    /**
+     * Decides how {@code roots} are realised, never substituting {@link #TEST_RUNS} (as {@link Realiser} by default).
      *
      * @param load        the derivation of a {@code .drv} path
      * @param outputValid whether an output path is valid in the store
@@ -59,7 +66,7 @@ public record RealisePlan(List<StorePath> order, Set<StorePath> toBuild, Map<Sto
      */
     public static RealisePlan decide(Collection<StorePath> roots, Function<StorePath, Derivation> load,
             Predicate<StorePath> outputValid, Substituters caches) {
-        return decide(roots, load, outputValid, caches, d -> false);
+        return decide(roots, load, outputValid, caches, TEST_RUNS);
     }
 
     /**

@@ -67,8 +67,9 @@ public final class Realiser {
      * default: a fetched report is the signer's word that the tests passed, which only
      * {@code test --substitute-test-runs} accepts ({@code realise} of a run's .drv runs it).
      */
-    private java.util.function.Predicate<Derivation> neverSubstituted =
-            d -> d.builder().equals(dev.crabstore.planner.derive.TestRunPlanner.BUILDER);
+    private java.util.function.Predicate<Derivation> neverSubstituted = RealisePlan.TEST_RUNS;
+    /** Every derivation a {@link #realise} looked at: built, fetched, found valid, or failed. */
+    private final Set<StorePath> visited = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private PathLeakScanner leakScanner;
     private Map<String, String> provenanceDetails = Map.of();
     private boolean strictPaths;
@@ -204,6 +205,7 @@ public final class Realiser {
             }
             // Wait for everything started, so no build is left running when we return.
             futures.values().forEach(CompletableFuture::join);
+            visited.addAll(futures.keySet());
             return result;
         } finally {
             pool.shutdownNow();
@@ -372,8 +374,52 @@ public final class Realiser {
                         from));
             }
         }
+        if (from != null) {
+            keepFetchedLog(drvPath, drv, from);
+            replayDiagnostics(drvPath, drv);
+        }
         listener.substituted(drvPath, drv, from == null ? "" : from, bytes);
         return Optional.of(new Outcome(drvPath, outputs, Optional.empty()));
+    }
+
+    /**
+     * Reports as fresh, in the given order, the derivations of {@code drvPaths} that no {@link #realise} visited
+     * (the outputs depending on them were valid already) and whose outputs are valid, each after the diagnostics kept
+     * from its build: cargo reports every unit of its plan, and shows a fresh unit's warnings again.
+     */
+    public void reportUnvisited(List<StorePath> drvPaths) {
+        for (StorePath drvPath : drvPaths) {
+            if (visited.contains(drvPath)) {
+                continue;
+            }
+            Derivation drv = load(drvPath);
+            SortedMap<String, StorePath> outputs = drv.outputPaths();
+            if (outputs.size() == drv.outputs().size() && outputs.values().stream().allMatch(store::isValid)) {
+                replayDiagnostics(drvPath, drv);
+                listener.fresh(drvPath, drv);
+            }
+        }
+    }
+
+    /**
+     * A path package's unit fetched from a cache: its warnings are shown as if it had been built here (cargo shows a
+     * workspace member's warnings on every build), from the log the cache keeps beside it, checked as untrusted text.
+     * Other units are never shown warnings (cargo caps their lints), so their logs are not asked for.
+     */
+    private void keepFetchedLog(StorePath drvPath, Derivation drv, String from) {
+        if (!drv.builder().equals("builtin:rustc") || !dev.crabstore.planner.derive.UnitDerivationPlanner
+                .inSandboxSources(drv.env().getOrDefault(dev.crabstore.planner.derive.UnitDerivationPlanner.ENV_CWD,
+                        ""))) {
+            return;
+        }
+        Diagnostics d = substituters.buildLog(from, drvPath).map(Diagnostics::fromCache).orElse(Diagnostics.NONE);
+        if (!d.isEmpty()) {
+            try {
+                diagnosticLogs().write(drvPath, d);
+            } catch (CrabstoreException e) {
+                listener.diagnostics(drvPath, drv, d); // not kept for the next build, but shown now
+            }
+        }
     }
 
     /** What rustc reported when this unit was built here, shown again for a fresh unit as cargo does. */

@@ -12,6 +12,8 @@ import dev.crabstore.core.sign.SecretKey;
 import dev.crabstore.core.sign.TrustedKeys;
 import dev.crabstore.core.store.PathInfo;
 import dev.crabstore.store.StoreIOException;
+import dev.crabstore.store.build.DiagnosticLogs;
+import dev.crabstore.store.build.Diagnostics;
 import dev.crabstore.store.cache.transport.CacheTransport;
 import dev.crabstore.store.cache.transport.TransportException;
 import dev.crabstore.store.local.Canonicaliser;
@@ -42,6 +44,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * size while streaming, and register nothing unless everything checks out.
  */
 public final class BinaryCache {
+    /** Nix serves build logs as plain text. */
+    static final String LOG_TYPE = "text/plain; charset=utf-8";
     private final CacheTransport transport;
     private final StoreDir storeDir;
     private final Map<StorePath, NarInfo> narInfos; // null: ask every time
@@ -93,6 +97,30 @@ public final class BinaryCache {
                     + info.storeDir().get() + "', not '" + storeDir + "'");
         }
         return info;
+    }
+
+    /** Where a cache keeps the build log of a derivation, as Nix's binary caches do: {@code log/<drv name>}. */
+    public static String logPath(StorePath drvPath) {
+        return "log/" + drvPath.baseName();
+    }
+
+    /**
+     * The build log the cache keeps for {@code drvPath}, or empty when it has none. Logs are not signed: callers take
+     * from them only what they check ({@link Diagnostics#fromCache}). Empty too for a log larger than
+     * {@link Diagnostics#MAX_FETCHED_LOG} bytes, read no further.
+     */
+    public Optional<String> buildLog(StorePath drvPath) {
+        Optional<InputStream> in = transport.get(logPath(drvPath));
+        if (in.isEmpty()) {
+            return Optional.empty();
+        }
+        try (InputStream s = in.get()) {
+            byte[] b = s.readNBytes(Diagnostics.MAX_FETCHED_LOG + 1);
+            return b.length > Diagnostics.MAX_FETCHED_LOG ? Optional.empty()
+                    : Optional.of(new String(b, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new TransportException("cannot read " + logPath(drvPath) + " from " + transport.describe(), e);
+        }
     }
 
     /** The narinfo of {@code p}, or empty when the cache does not have it (or has one for another path). */
@@ -203,6 +231,13 @@ public final class BinaryCache {
                     OptionalLong.of(fileHash.count()), Optional.empty());
             for (SecretKey key : keys) {
                 narInfo = narInfo.sign(key, storeDir);
+            }
+            // Before the narinfo: whoever sees the path in the cache finds its log too.
+            if (info.deriver().isPresent()) {
+                Optional<String> log = new DiagnosticLogs(store.home().logDir()).text(info.deriver().get());
+                if (log.isPresent()) {
+                    putText(logPath(info.deriver().get()), log.get(), LOG_TYPE, store);
+                }
             }
             putText(p.hashPart() + ".narinfo", narInfo.render(storeDir), "text/x-nix-narinfo", store);
         } catch (IOException e) {

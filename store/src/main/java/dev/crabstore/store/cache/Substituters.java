@@ -161,6 +161,24 @@ public final class Substituters implements AutoCloseable {
         return sources;
     }
 
+    /**
+     * The build log of {@code drvPath} kept by the cache at {@code url} (one this set opened, which served an output of
+     * that derivation), or empty when it keeps none or cannot be read: a log is a convenience, its absence never a
+     * failure. Not signed: see {@link BinaryCache#buildLog}.
+     */
+    public Optional<String> buildLog(String url, StorePath drvPath) {
+        for (Source s : sources()) {
+            if (s.url.equals(url) && !s.givenUp) {
+                try {
+                    return s.cache.buildLog(drvPath);
+                } catch (CrabstoreException e) {
+                    return Optional.empty();
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
     /** Whether some cache has a trusted narinfo for {@code p} (a query only; nothing is fetched). */
     public boolean has(StorePath p) {
         return cacheOf(p).isPresent();

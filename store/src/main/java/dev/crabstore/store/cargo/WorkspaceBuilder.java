@@ -336,6 +336,7 @@ public final class WorkspaceBuilder {
         UnitDerivationPlan plan = planned.plan();
         Realiser realiser = realiser(toolchain, runner, jobs, keepGoing, timeout, listener).knowing(plan.byPath());
         Map<StorePath, Realiser.Outcome> outcomes = realiser.realise(planned.roots());
+        realiser.reportUnvisited(plan.order().stream().map(plan.drvPaths()::get).toList());
         boolean ok = outcomes.values().stream().allMatch(Realiser.Outcome::succeeded);
         if (ok && strictPaths) {
             refuseRecordedLeaks(plan);
@@ -344,14 +345,6 @@ public final class WorkspaceBuilder {
         String profile = cargo.unitGraph().roots().isEmpty() ? "dev"
                 : cargo.unitGraph().unit(cargo.unitGraph().roots().get(0)).profile().name();
         return new Result(planned, plan, outcomes, artifacts, ok, profile);
-    }
-
-    /**
-     * What rustc reported when {@code drvPath} was built on this machine (kept under {@code var/log}), so that a fresh
-     * unit's warnings can be shown again as cargo shows them; none when it had none or was built elsewhere.
-     */
-    public dev.crabstore.store.build.Diagnostics keptDiagnostics(StorePath drvPath) {
-        return new dev.crabstore.store.build.DiagnosticLogs(home.logDir()).read(drvPath);
     }
 
     /**

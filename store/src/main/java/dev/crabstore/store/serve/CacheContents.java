@@ -5,6 +5,7 @@ import dev.crabstore.core.cache.NixCacheInfo;
 import dev.crabstore.core.path.StorePath;
 import dev.crabstore.core.sign.SecretKey;
 import dev.crabstore.core.store.PathInfo;
+import dev.crabstore.store.build.DiagnosticLogs;
 import dev.crabstore.store.cache.Compression;
 import dev.crabstore.store.local.LocalStore;
 import dev.crabstore.store.local.StoreDatabase;
@@ -109,6 +110,8 @@ public final class CacheContents {
                     .render(), f.kind().contentType()));
             case NARINFO -> localNarInfo(f.hashPart(), head);
             case NAR -> localNar(f.narName());
+            case LOG -> new DiagnosticLogs(store.home().logDir()).text(f.logOf())
+                    .map(t -> Resource.text(t, f.kind().contentType()));
         };
     }
 

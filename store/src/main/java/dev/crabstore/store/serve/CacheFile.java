@@ -7,16 +7,18 @@ import java.util.Optional;
 
 /**
  * A file of the binary cache layout that {@code crabstore serve} knows, parsed from a request's raw (undecoded)
- * path: {@code /nix-cache-info}, {@code /<hashPart>.narinfo} or {@code /nar/<name>}. Anything that could step out
- * of the cache (percent-encoding, {@code ..}, {@code .}, empty segments, backslashes) is refused as
- * {@link InvalidCachePathException}; a well-formed path that is none of the three is empty (not found).
+ * path: {@code /nix-cache-info}, {@code /<hashPart>.narinfo}, {@code /nar/<name>} or {@code /log/<drv name>}.
+ * Anything that could step out of the cache (percent-encoding, {@code ..}, {@code .}, empty segments, backslashes) is
+ * refused as {@link InvalidCachePathException}; a well-formed path that is none of these is empty (not found).
  */
 public record CacheFile(Kind kind, String relativePath) {
-    /** The three kinds of files a cache holds. */
+    /** The kinds of files a cache holds. */
     public enum Kind {
         CACHE_INFO("text/x-nix-cache-info"),
         NARINFO("text/x-nix-narinfo"),
-        NAR("application/x-nix-nar");
+        NAR("application/x-nix-nar"),
+        /** A derivation's build log, as Nix's binary caches keep them ({@code nix log}). */
+        LOG("text/plain; charset=utf-8");
 
         private final String contentType;
 
@@ -67,7 +69,23 @@ public record CacheFile(Kind kind, String relativePath) {
         if (rel.startsWith("nar/") && isNarName(rel.substring(4))) {
             return Optional.of(new CacheFile(Kind.NAR, rel));
         }
+        if (rel.startsWith("log/") && isDrvName(rel.substring(4))) {
+            return Optional.of(new CacheFile(Kind.LOG, rel));
+        }
         return Optional.empty();
+    }
+
+    /** {@code <hashPart>-<name>.drv}, a valid store path's base name. */
+    static boolean isDrvName(String s) {
+        if (!s.endsWith(".drv")) {
+            return false;
+        }
+        try {
+            StorePath.parseBaseName(s);
+            return true;
+        } catch (InvalidFormatException e) {
+            return false;
+        }
     }
 
     static boolean isHashPart(String s) {
@@ -103,6 +121,14 @@ public record CacheFile(Kind kind, String relativePath) {
             throw new IllegalStateException(relativePath + " is not a narinfo");
         }
         return relativePath.substring(0, StorePath.HASH_PART_LENGTH);
+    }
+
+    /** The derivation a log is of. */
+    public StorePath logOf() {
+        if (kind != Kind.LOG) {
+            throw new IllegalStateException(relativePath + " is not a build log");
+        }
+        return StorePath.parseBaseName(relativePath.substring(4));
     }
 
     /** The file name below {@code nar/}. */

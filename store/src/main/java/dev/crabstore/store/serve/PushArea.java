@@ -22,15 +22,16 @@ import java.util.regex.Matcher;
 
 /**
  * Files pushed to {@code crabstore serve} (a binary cache of their own, in the cache layout): {@code nix-cache-info},
- * {@code <hashPart>.narinfo} and {@code nar/<name>}. An upload is written to a temporary file, synced, and renamed
- * into place, so a reader sees the previous file or the whole new one, never a part; an upload that breaks off
- * leaves nothing. Narinfos and nix-cache-info are checked before they are accepted (well-formed, for this store
- * dir, a narinfo under its own hash part, and whatever the caller's {@link NarInfoCheck} adds: see
- * {@link UploadedNarCheck}); a NAR named after its file hash ({@code nar/<nix32 sha256>.nar…}, as Nix and crabstore
- * name them) must hash to its name, so an accepted narinfo's NAR cannot be replaced by other bytes.
+ * {@code <hashPart>.narinfo}, {@code nar/<name>} and {@code log/<drv name>} (build logs: unsigned, as Nix's, kept as
+ * they come up to {@link #MAX_TEXT}; readers check what they take from them). An upload is written to a temporary
+ * file, synced, and renamed into place, so a reader sees the previous file or the whole new one, never a part; an
+ * upload that breaks off leaves nothing. Narinfos and nix-cache-info are checked before they are accepted
+ * (well-formed, for this store dir, a narinfo under its own hash part, and whatever the caller's {@link NarInfoCheck}
+ * adds: see {@link UploadedNarCheck}); a NAR named after its file hash ({@code nar/<nix32 sha256>.nar…}, as Nix and
+ * crabstore name them) must hash to its name, so an accepted narinfo's NAR cannot be replaced by other bytes.
  */
 public final class PushArea {
-    /** Narinfos and nix-cache-info larger than this are refused. */
+    /** Narinfos, nix-cache-info and logs larger than this are refused. */
     public static final long MAX_TEXT = 1 << 20;
 
     private final Path root;
@@ -136,6 +137,7 @@ public final class PushArea {
                 }
             }
             Path dest = location(f);
+            Files.createDirectories(dest.getParent()); // log/ comes with the first log
             Files.move(temp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(temp);
@@ -159,6 +161,9 @@ public final class PushArea {
     /** Checks an uploaded text file; returns the narinfo it is, if it is one. */
     private Optional<NarInfo> check(CacheFile f, String text) {
         String source = "uploaded " + f.relativePath();
+        if (f.kind() == CacheFile.Kind.LOG) {
+            return Optional.empty();
+        }
         try {
             if (f.kind() == CacheFile.Kind.CACHE_INFO) {
                 NixCacheInfo info = NixCacheInfo.parse(text, source);

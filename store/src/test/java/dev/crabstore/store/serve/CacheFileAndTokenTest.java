@@ -12,7 +12,7 @@ class CacheFileAndTokenTest {
     static final String HP = "26qlyjafkhg4qjf7m7kl6xsk8dkbyxxc";
 
     @Test
-    void theThreeKindsOfCacheFiles() {
+    void theKindsOfCacheFiles() {
         assertEquals(CacheFile.Kind.CACHE_INFO, CacheFile.parse("/nix-cache-info").orElseThrow().kind());
         CacheFile ni = CacheFile.parse("/" + HP + ".narinfo").orElseThrow();
         assertEquals(CacheFile.Kind.NARINFO, ni.kind());
@@ -21,11 +21,16 @@ class CacheFileAndTokenTest {
         assertEquals(CacheFile.Kind.NAR, nar.kind());
         assertEquals("1abc.nar.zst", nar.narName());
         assertEquals("nar/1abc.nar.zst", nar.relativePath());
+        CacheFile log = CacheFile.parse("/log/" + HP + "-greet-0.2.0-lib-greet.drv").orElseThrow();
+        assertEquals(CacheFile.Kind.LOG, log.kind());
+        assertEquals(HP + "-greet-0.2.0-lib-greet.drv", log.logOf().baseName());
     }
 
     @Test
     void otherWellFormedPathsAreNotCacheFiles() {
-        for (String p : new String[] {"/", "/index.html", "/" + HP + ".ls", "/log/x.drv", "/nar/x",
+        for (String p : new String[] {"/", "/index.html", "/" + HP + ".ls", "/log/x.drv",
+                "/log/" + HP + "-x", "/log/" + HP + "-.drv",
+                "/log/" + HP.replace('2', 'e') + "-x.drv", "/log/" + HP + "-a b.drv", "/nar/x",
                 "/nar/.nar", "/nar/a/b.nar", "/" + HP.replace('2', 'e') + ".narinfo", "/" + HP + "x.narinfo",
                 "/nix-cache-info/x", "/nar/-x.nar"}) {
             assertEquals(Optional.empty(), CacheFile.parse(p), p);
@@ -36,7 +41,7 @@ class CacheFileAndTokenTest {
     void anythingThatCouldLeaveTheCacheIsRefused() {
         for (String p : new String[] {"", "nix-cache-info", "/../x", "/nar/../x.nar", "/./nix-cache-info",
                 "/nar/%2e%2e/x.nar", "/%6eix-cache-info", "//nix-cache-info", "/nar//x.nar", "/nar\\x.nar",
-                "/nar/x.nar/", "/nar/"}) {
+                "/nar/x.nar/", "/nar/", "/log/../" + HP + ".narinfo", "/log//x.drv"}) {
             assertThrows(CacheFile.InvalidCachePathException.class, () -> CacheFile.parse(p), p);
         }
     }

@@ -14,6 +14,8 @@ import dev.crabstore.core.sign.PublicKey;
 import dev.crabstore.core.sign.SecretKey;
 import dev.crabstore.core.sign.TrustedKeys;
 import dev.crabstore.core.store.PathInfo;
+import dev.crabstore.store.build.DiagnosticLogs;
+import dev.crabstore.store.build.Diagnostics;
 import dev.crabstore.store.cache.BinaryCache;
 import dev.crabstore.store.cache.Compression;
 import dev.crabstore.store.cache.transport.HttpTransport;
@@ -228,6 +230,34 @@ class CacheServerTest {
         assertEquals(List.of(dep, pushed), down.download(third, pushed, trusting(pusherKey)));
         // Local paths are still served beside the pushed ones.
         assertEquals(List.of(text, out), down.download(third, out, trusting(key)));
+        assertEquals(List.of(), errors);
+    }
+
+    /** A unit's kept diagnostics are its build log: served as Nix's {@code log/<drv>}, pushed with its outputs. */
+    @Test
+    void buildLogsAreServedAndPushedWithTheirOutputs() throws Exception {
+        String warning = "{\"$message_type\":\"diagnostic\",\"message\":\"unused variable: `zz`\",\"level\":"
+                + "\"warning\",\"rendered\":\"warning: unused variable: `zz`\\n\"}\n";
+        StorePath drv = ServedStores.addText(store, "tool-1.0.drv", "Derive([])");
+        new DiagnosticLogs(store.home().logDir()).write(drv, Diagnostics.parse(warning));
+        CacheServer s = serve(Compression.ZSTD, Optional.of(BearerToken.of(TOKEN, "test")));
+        HttpResponse<byte[]> r = send(HttpRequest.newBuilder(URI.create(s.url() + "/log/" + drv.baseName())));
+        assertEquals(200, r.statusCode());
+        assertEquals(warning, new String(r.body(), StandardCharsets.UTF_8));
+        assertEquals("text/plain; charset=utf-8", r.headers().firstValue("Content-Type").orElseThrow());
+        assertEquals(404, send(HttpRequest.newBuilder(URI.create(s.url() + "/log/" + text.hashPart()
+                + "-other.drv"))).statusCode());
+
+        LocalStore pusher = otherStore("pusher");
+        StorePath pusherDrv = ServedStores.addText(pusher, "pushed-2.0.drv", "Derive([1])");
+        new DiagnosticLogs(pusher.home().logDir()).write(pusherDrv, Diagnostics.parse(warning.replace("zz", "yy")));
+        StorePath dep = ServedStores.addText(pusher, "dep.txt", "only the pusher has this\n");
+        StorePath pushed = ServedStores.addOutput(pusher, "pushed-2.0", dep, Optional.of(pusherDrv));
+        new BinaryCache(client(s, Optional.of(TOKEN)), SD).upload(pusher, Set.of(pushed), Optional.of(key),
+                Compression.XZ);
+        BinaryCache down = new BinaryCache(client(s, Optional.empty()), SD);
+        assertEquals(Optional.of(warning.replace("zz", "yy")), down.buildLog(pusherDrv));
+        assertEquals(Optional.empty(), down.buildLog(ServedStores.addText(pusher, "none.drv", "x")));
         assertEquals(List.of(), errors);
     }
 

@@ -39,6 +39,12 @@ final class ServedStores {
      * to {@code dep}.
      */
     static StorePath addOutput(LocalStore store, String name, StorePath dep) throws IOException {
+        return addOutput(store, name, dep, Optional.empty());
+    }
+
+    /** As above, registered as built by {@code deriver}. */
+    static StorePath addOutput(LocalStore store, String name, StorePath dep, Optional<StorePath> deriver)
+            throws IOException {
         StorePath out = SD.makeOutputPath("out", Hash.sha256("derivation of " + name), name);
         Path built = store.newTempDir(name).resolve("out");
         Files.createDirectories(built.resolve("bin"));
@@ -46,7 +52,7 @@ final class ServedStores {
         built.resolve("bin/run").toFile().setExecutable(true);
         Files.createSymbolicLink(built.resolve("link"), Path.of("bin/run"));
         try (PathLocks.PathLock l = store.locks().lock(out)) {
-            store.registerOutput(out, built, List.of(dep), Optional.empty());
+            store.registerOutput(out, built, List.of(dep), deriver);
         }
         return out;
     }
