@@ -293,15 +293,10 @@ public final class Realiser {
                     + " has outputs without a known path (floating content-addressed outputs are not supported)");
         }
         if (outputs.values().stream().allMatch(store::protect)) {
-            replayDiagnostics(drvPath, drv);
-            if (validWhenOrdered.contains(drvPath) || outputs.values().stream().anyMatch(store::registeredHere)) {
-                listener.fresh(drvPath, drv); // valid from the start, or fetched here with another path's closure
-            } else {
-                listener.builtElsewhere(drvPath, drv);
-            }
-            return new Outcome(drvPath, outputs, Optional.empty());
+            return validAlready(drvPath, drv, outputs);
         }
-        if (substitute) {
+        // A cache given up during this run (it said so once) is not tried, nor warned about, unit by unit.
+        if (substitute && outputs.values().stream().allMatch(p -> store.protect(p) || substituters.has(p))) {
             // Before taking the output locks: fetching takes each path's lock itself (and those of its references).
             try {
                 Optional<Outcome> fetched = trySubstitute(drvPath, drv, outputs);
@@ -326,13 +321,7 @@ public final class Realiser {
             }
             // Another process may have built it while we waited.
             if (outputs.values().stream().allMatch(store::protect)) {
-                replayDiagnostics(drvPath, drv);
-                if (outputs.values().stream().anyMatch(store::registeredHere)) {
-                    listener.fresh(drvPath, drv);
-                } else {
-                    listener.builtElsewhere(drvPath, drv);
-                }
-                return new Outcome(drvPath, outputs, Optional.empty());
+                return validAlready(drvPath, drv, outputs);
             }
             listener.started(drvPath, drv);
             long start = System.nanoTime();
@@ -351,6 +340,20 @@ public final class Realiser {
         }
     }
 
+    /**
+     * A unit whose outputs are valid without this realiser building or fetching them: valid from the start, fetched
+     * here with another path's closure, built by another thread of this process (fresh), or by another process.
+     */
+    private Outcome validAlready(StorePath drvPath, Derivation drv, SortedMap<String, StorePath> outputs) {
+        replayDiagnostics(drvPath, drv);
+        if (validWhenOrdered.contains(drvPath) || outputs.values().stream().anyMatch(store::registeredHere)) {
+            listener.fresh(drvPath, drv);
+        } else {
+            listener.builtElsewhere(drvPath, drv);
+        }
+        return new Outcome(drvPath, outputs, Optional.empty());
+    }
+
     /** Every output fetched from the caches, or empty (and the listener told why) when one could not be. */
     private Optional<Outcome> trySubstitute(StorePath drvPath, Derivation drv, SortedMap<String, StorePath> outputs) {
         listener.substituting(drvPath, drv);
@@ -366,19 +369,18 @@ public final class Realiser {
                 return Optional.empty();
             }
             bytes += r.bytes();
-            from = r.from().get();
-        }
-        for (StorePath out : outputs.values()) {
-            if (from != null) {
+            if (!r.from().get().isEmpty()) { // fetched by this call, not found valid once its lock was taken
+                from = r.from().get();
                 store.recordProvenance(out, dev.crabstore.store.local.Provenance.substituted(java.time.Instant.now(),
                         from));
             }
         }
-        if (from != null) {
-            keepFetchedLog(drvPath, drv, from);
-            replayDiagnostics(drvPath, drv);
+        if (from == null) {
+            return Optional.of(validAlready(drvPath, drv, outputs)); // no cache delivered any of them
         }
-        listener.substituted(drvPath, drv, from == null ? "" : from, bytes);
+        keepFetchedLog(drvPath, drv, from);
+        replayDiagnostics(drvPath, drv);
+        listener.substituted(drvPath, drv, from, bytes);
         return Optional.of(new Outcome(drvPath, outputs, Optional.empty()));
     }
 

@@ -44,6 +44,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * size while streaming, and register nothing unless everything checks out.
  */
 public final class BinaryCache {
+    /** What {@link #fetch} returns for a path that was valid once its lock was taken. */
+    public static final long ALREADY_VALID = -1;
     /** Nix serves build logs as plain text. */
     static final String LOG_TYPE = "text/plain; charset=utf-8";
     private final CacheTransport transport;
@@ -482,13 +484,14 @@ public final class BinaryCache {
      * Fetches the NAR {@code info} describes, verifies its hash and size while it streams, restores it in place (at
      * the path's real location, canonical as it is written) and registers it (its references must be valid already).
      * A NAR that fails to verify is deleted before anything is registered. Trust is the caller's business. Returns
-     * the bytes read from the cache (0 if the path became valid meanwhile).
+     * the bytes read from the cache, or {@link #ALREADY_VALID} if the path became valid meanwhile (then this cache
+     * delivered nothing).
      */
     public long fetch(LocalStore store, NarInfo info) {
         StorePath p = info.path();
         try (PathLocks.PathLock lock = store.locks().lock(p)) {
             if (store.isValid(p)) {
-                return 0;
+                return ALREADY_VALID; // built or fetched by someone else while we waited for the lock
             }
             for (StorePath r : info.info().references()) {
                 if (!r.equals(p) && !store.isValid(r)) {

@@ -51,7 +51,10 @@ public final class Substituters implements AutoCloseable {
         final CacheTransport transport;
         final BinaryCache cache;
         final int priority;
+        /** Failed requests of any kind; a narinfo read resets it. */
         final AtomicInteger failuresInARow = new AtomicInteger();
+        /** NARs it could not deliver (unreachable, truncated, corrupt); only a NAR delivered resets it. */
+        final AtomicInteger narFailuresInARow = new AtomicInteger();
         volatile boolean givenUp;
 
         Source(String url, CacheTransport transport, BinaryCache cache, int priority) {
@@ -65,7 +68,9 @@ public final class Substituters implements AutoCloseable {
     /**
      * What substituting one path did.
      *
-     * @param from     the cache the path itself came from, or empty when no cache could deliver it
+     * @param from     the cache the path itself came from; {@code ""} when it became valid without this call fetching
+     *                 it (another thread or process built or fetched it meanwhile); empty when no cache could
+     *                 deliver it
      * @param bytes    the bytes read from caches for it and the references it needed
      * @param failures what went wrong on the way, one entry per cache and problem (also when another cache delivered)
      */
@@ -215,7 +220,9 @@ public final class Substituters implements AutoCloseable {
             f.failures.add("fetching " + storeDir.print(p) + " failed: " + e.getCause());
             ok = false;
         }
-        return new Result(ok ? Optional.of(f.deliveredBy.get(p)) : Optional.empty(), f.bytes.get(), f.failures);
+        // valid but delivered by no cache: another thread or process built or fetched it while this one waited
+        return new Result(ok ? Optional.of(f.deliveredBy.getOrDefault(p, "")) : Optional.empty(), f.bytes.get(),
+                f.failures);
     }
 
     /**
@@ -242,10 +249,11 @@ public final class Substituters implements AutoCloseable {
             try {
                 long bytes = s.cache.fetchInto(info.get(), out);
                 s.failuresInARow.set(0);
+                s.narFailuresInARow.set(0);
                 return new Result(Optional.of(s.url), bytes, failures);
             } catch (CrabstoreException e) {
                 failures.add(s.url + ": " + e.getMessage());
-                failed(s, e);
+                narFailed(s, e);
                 dev.crabstore.store.local.Canonicaliser.deleteTree(out);
             }
         }
@@ -342,13 +350,17 @@ public final class Substituters implements AutoCloseable {
             while (o != null) {
                 Source s = sources().get(o.source());
                 try {
-                    bytes.addAndGet(s.cache.fetch(store, o.info()));
+                    long n = s.cache.fetch(store, o.info());
+                    if (n != BinaryCache.ALREADY_VALID) {
+                        bytes.addAndGet(n);
+                        deliveredBy.put(q, s.url);
+                    }
                     s.failuresInARow.set(0);
-                    deliveredBy.put(q, s.url);
+                    s.narFailuresInARow.set(0);
                     return true;
                 } catch (CrabstoreException e) {
                     failures.add(s.url + ": " + e.getMessage());
-                    failed(s, e);
+                    narFailed(s, e);
                 }
                 o = offer(q, o.source() + 1, failures);
             }
@@ -399,8 +411,25 @@ public final class Substituters implements AutoCloseable {
 
     /** Counts a transport failure; after a few in a row the cache is not asked again in this run. */
     private void failed(Source s, CrabstoreException e) {
-        if (e instanceof TransportException && s.failuresInARow.incrementAndGet() >= FAILURES_BEFORE_GIVING_UP
-                && !s.givenUp) {
+        if (e instanceof TransportException && s.failuresInARow.incrementAndGet() >= FAILURES_BEFORE_GIVING_UP) {
+            giveUp(s, e);
+        }
+    }
+
+    /**
+     * Counts a NAR the cache could not deliver, whatever went wrong: a cache that answers narinfos but whose NARs
+     * break off, stall or do not verify is given up as one that does not answer (its narinfo reads, which succeed,
+     * do not reset this count).
+     */
+    private void narFailed(Source s, CrabstoreException e) {
+        failed(s, e);
+        if (s.narFailuresInARow.incrementAndGet() >= FAILURES_BEFORE_GIVING_UP) {
+            giveUp(s, e);
+        }
+    }
+
+    private synchronized void giveUp(Source s, CrabstoreException e) {
+        if (!s.givenUp) {
             s.givenUp = true;
             warnOnce(s.url, "given up", "substituter " + s.url + " failed " + FAILURES_BEFORE_GIVING_UP
                     + " times in a row (last: " + e.getMessage() + "); it is not asked again in this run");

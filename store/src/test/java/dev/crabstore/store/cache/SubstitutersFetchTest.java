@@ -120,8 +120,69 @@ class SubstitutersFetchTest {
     }
 
     Substituters open(String... urls) {
+        return open(m -> { }, urls);
+    }
+
+    Substituters open(java.util.function.Consumer<String> warnings, String... urls) {
         return Substituters.open(List.of(urls), TrustedKeys.parse(key.toPublicKey().toString()), SD, Map.of(),
-                dir.resolve("misses"), Duration.ofHours(1), Duration.ofSeconds(30), Clock.systemUTC(), m -> { });
+                dir.resolve("misses"), Duration.ofHours(1), Duration.ofSeconds(30), Clock.systemUTC(), warnings);
+    }
+
+    /**
+     * A cache whose narinfos read fine but whose NARs break off is given up after 3 NARs in a row, as one that does
+     * not answer (a user review found every unit of a build trying it, each with its own warning: the narinfo read
+     * between two NARs reset the count).
+     */
+    @Test
+    void aCacheWhoseNarsBreakOffIsGivenUpAfterThreeInARow() throws Exception {
+        Path cache = dir.resolve("cache");
+        for (StorePath d : deps) {
+            Path nar = cache.resolve(narUrl(d));
+            byte[] bytes = Files.readAllBytes(nar);
+            Files.write(nar, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        }
+        List<String> warnings = java.util.Collections.synchronizedList(new ArrayList<>());
+        String url = "http://127.0.0.1:" + server.getAddress().getPort();
+        try (Substituters s = open(warnings::add, url)) {
+            for (StorePath d : deps.subList(0, 6)) {
+                assertFalse(s.substitute(b, d).substituted(), d.toString());
+            }
+        }
+        assertEquals(3, narRequests.get(), "NARs asked for before the cache was given up");
+        assertEquals(1, warnings.stream().filter(w -> w.contains("failed 3 times in a row")).count(),
+                warnings.toString());
+        deps.forEach(d -> assertFalse(b.isValid(d)));
+    }
+
+    /**
+     * A path that becomes valid while the substituter waits for its lock (another thread built it) was delivered by
+     * no cache: its result says so, and nothing is fetched (a user review saw units built here reported and recorded
+     * as substituted).
+     */
+    @Test
+    void aPathBuiltWhileItsLockIsAwaitedIsNotReportedAsFetched() throws Exception {
+        StorePath d = deps.get(0);
+        String url = "http://127.0.0.1:" + server.getAddress().getPort();
+        try (Substituters s = open(url)) {
+            java.util.concurrent.CompletableFuture<Substituters.Result> r;
+            try (PathLocks.PathLock l = b.locks().lock(d)) {
+                r = java.util.concurrent.CompletableFuture.supplyAsync(() -> s.substitute(b, d));
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                while (requests.get() < 2 && System.nanoTime() < deadline) { // nix-cache-info, then the narinfo
+                    Thread.sleep(10);
+                }
+                Thread.sleep(300); // on to the lock
+                Path built = b.newTempDir("dep").resolve("out");
+                Files.writeString(built, "dependency 0\n");
+                b.registerOutput(d, built, List.of(), Optional.empty());
+            }
+            Substituters.Result result = r.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(result.substituted(), result.failures().toString());
+            assertEquals(Optional.of(""), result.from());
+            assertEquals(0, result.bytes());
+        }
+        assertEquals(0, narRequests.get());
+        assertTrue(b.isValid(d));
     }
 
     @Test
