@@ -71,6 +71,14 @@ public final class CargoSelectionOptions {
     @Option(names = "--locked", description = "Require Cargo.lock to be up to date.")
     boolean locked;
 
+    @Option(names = "--frozen", description = "Require Cargo.lock to be up to date, without network (--locked "
+            + "--offline).")
+    boolean frozen;
+
+    @Option(names = "--config", paramLabel = "KEY=VALUE|FILE", description = "Override a cargo config value, or add "
+            + "a config file (as cargo's --config; later ones win). Part of the plan's key.")
+    List<String> config = new ArrayList<>();
+
     @Option(names = "--build-plan", paramLabel = "FILE", description = "Take the units from this recorded legacy "
             + "`cargo build --build-plan` JSON (cargo 1.28-1.92) instead of cargo's unit graph; cargo metadata is "
             + "still run.")
@@ -202,6 +210,12 @@ public final class CargoSelectionOptions {
         }
         if (locked) {
             f.add("--locked");
+        }
+        if (frozen) {
+            f.add("--frozen");
+        }
+        for (String c : config) {
+            f.addAll(List.of("--config", c));
         }
         return new CargoSelection(f);
     }

@@ -65,8 +65,9 @@ public final class GcCommand implements Runnable {
                         + new SourceDigestCache(var.resolve("source-digests")).forgetDeletedTrees()
                         + NoopFingerprint.forgetStale(store.home().root());
                 if (forgotten > 0) {
-                    context.err().printf(Locale.ROOT, "%d cached plans, source digests and no-op fingerprints of "
-                            + "deleted or changed checkouts removed%n", forgotten);
+                    context.err().printf(Locale.ROOT, "%d %s of deleted or changed checkouts removed%n", forgotten,
+                            forgotten == 1 ? "cached plan, source digest or no-op fingerprint"
+                                    : "cached plans, source digests and no-op fingerprints");
                 }
             }
             GcRoots roots = new GcRoots(store.home());
@@ -80,7 +81,8 @@ public final class GcCommand implements Runnable {
                     keep);
             r.deleted().forEach(p -> context.out().println((dryRun ? "would delete " : "deleted ")
                     + store.storeDir().print(p)));
-            context.err().printf(Locale.ROOT, "%d store paths %s, %.2f MiB freed%s%n", r.deleted().size(),
+            context.err().printf(Locale.ROOT, "%d store path%s %s, %.2f MiB freed%s%n", r.deleted().size(),
+                    r.deleted().size() == 1 ? "" : "s",
                     dryRun ? "would be deleted" : "deleted", r.bytesFreed() / 1048576.0, alsoRemoved(r));
         }
     }
@@ -89,17 +91,19 @@ public final class GcCommand implements Runnable {
     private static String alsoRemoved(GarbageCollector.Result r) {
         StringBuilder s = new StringBuilder();
         if (r.leftoversDeleted() > 0) {
-            s.append(", ").append(r.leftoversDeleted()).append(" leftovers of interrupted builds removed");
+            s.append(", ").append(BuildProgress.plural(r.leftoversDeleted(), "leftover"))
+                    .append(" of interrupted builds removed");
         }
         if (r.linksDeleted() > 0) {
-            s.append(String.format(Locale.ROOT, ", %d unused links of store optimise removed (%.2f MiB)",
-                    r.linksDeleted(), r.linkBytesFreed() / 1048576.0));
+            s.append(String.format(Locale.ROOT, ", %s of store optimise removed (%.2f MiB)",
+                    BuildProgress.plural(r.linksDeleted(), "unused link"), r.linkBytesFreed() / 1048576.0));
         }
         if (r.logsDeleted() > 0) {
-            s.append(", ").append(r.logsDeleted()).append(" build logs of deleted derivations removed");
+            s.append(", ").append(BuildProgress.plural(r.logsDeleted(), "build log"))
+                    .append(" of deleted derivations removed");
         }
         if (r.lockFilesDeleted() > 0) {
-            s.append(", ").append(r.lockFilesDeleted()).append(" unused lock files removed");
+            s.append(", ").append(BuildProgress.plural(r.lockFilesDeleted(), "unused lock file")).append(" removed");
         }
         return s.toString();
     }

@@ -147,9 +147,10 @@ final class JsonMessages implements BuildListener {
                     continue;
                 }
                 files.add(f.toString());
+                // as cargo: bins, tests and examples; a compiled build script is no executable of the package
                 if (Files.isExecutable(f) && Files.isRegularFile(f) && !name.endsWith(".so")
-                        && (u.target().isBin() || u.mode().equals("test") || u.target().isExample()
-                        || u.isBuildScriptCompile())) {
+                        && (u.target().isBin() || u.mode().equals("test") || u.target().isExample())
+                        && !u.isBuildScriptCompile()) {
                     executable = f.toString();
                 }
             }

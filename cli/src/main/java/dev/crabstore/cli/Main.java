@@ -15,7 +15,23 @@ public final class Main {
     public static void main(String[] args) {
         PrintStream out = new PrintStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16),
                 false);
-        int code = run(new CliContext(System.in, out, System.err, System.getenv()), args);
+        // What went to standard output comes before what follows on standard error (a summary after a list), also
+        // when both are one pipe: standard output is buffered, standard error is not.
+        PrintStream stdout = out;
+        PrintStream err = new PrintStream(new java.io.FilterOutputStream(System.err) {
+            @Override
+            public void write(int b) throws java.io.IOException {
+                stdout.flush();
+                System.err.write(b);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws java.io.IOException {
+                stdout.flush();
+                System.err.write(b, off, len);
+            }
+        }, true);
+        int code = run(new CliContext(System.in, out, err, System.getenv()), args);
         out.flush();
         System.exit(code);
     }

@@ -51,13 +51,14 @@ public final class StoreVerifyCommand implements Runnable {
             List<StoreVerifier.Problem> problems = StoreVerifier.verify(store, checkContents);
             problems.forEach(p -> context.out().println(p));
             int n = store.database().allValidPaths().size();
-            context.err().println("checked " + n + " paths" + (checkContents ? " and their contents" : "") + ": "
-                    + (problems.isEmpty() ? "no problems" : problems.size() + " problems"));
+            context.err().println("checked " + BuildProgress.plural(n, "path") + (checkContents ? (n == 1 ? " and its"
+                    : " and their") + " contents" : "") + ": " + (problems.isEmpty() ? "no problems"
+                    : BuildProgress.plural(problems.size(), "problem")));
             if (problems.isEmpty()) {
                 return;
             }
             if (!repair) {
-                throw new StoreIOException("the store has " + problems.size() + " problems");
+                throw new StoreIOException("the store has " + BuildProgress.plural(problems.size(), "problem"));
             }
             List<StoreRepairer.Outcome> outcomes;
             try (Substituters caches = substitution.open(context, store, null)) {
@@ -67,10 +68,11 @@ public final class StoreVerifyCommand implements Runnable {
             }
             outcomes.forEach(o -> context.out().println(o));
             long left = outcomes.stream().filter(o -> !o.repaired()).count();
-            context.err().println("repaired " + (outcomes.size() - left) + " of " + outcomes.size() + " problems"
+            context.err().println("repaired " + (outcomes.size() - left) + " of "
+                    + BuildProgress.plural(outcomes.size(), "problem")
                     + (left > 0 ? "; " + left + " cannot be repaired" : ""));
             if (left > 0) {
-                throw new StoreIOException(left + " problems of the store cannot be repaired");
+                throw new StoreIOException(BuildProgress.plural(left, "problem") + " of the store cannot be repaired");
             }
         }
     }

@@ -160,7 +160,12 @@ class BuildCommandTest {
     void messageFormatJsonPrintsCargosMessages() throws Exception {
         Path ws = hello();
         String[] args = {"build", "--dir", ws.toString(), "--offline", "--message-format", "json"};
-        for (boolean fresh : new boolean[] {false, true}) {
+        for (String round : new String[] {"cold", "fresh", "edit"}) {
+            boolean fresh = round.equals("fresh");
+            if (round.equals("edit")) {
+                Path main = ws.resolve("hello/src/main.rs");
+                Files.writeString(main, Files.readString(main) + "\n// edited\n");
+            }
             CliRun r = CliRun.run(new byte[0], env(), args).assertOk();
             tools.jackson.databind.json.JsonMapper json = tools.jackson.databind.json.JsonMapper.builder().build();
             List<tools.jackson.databind.JsonNode> msgs = new java.util.ArrayList<>();
@@ -179,6 +184,16 @@ class BuildCommandTest {
             assertTrue(msgs.stream().anyMatch(m -> m.get("reason").asString().equals("build-script-executed")
                     && m.get("out_dir").asString().endsWith("/out")), msgs.toString());
             assertEquals(List.of("bin"), List.of(bin.get("target").get("kind").get(0).asString()));
+            // Dependency order, as cargo's, fresh units too (a user review found the build script's after the lib
+            // that uses it when part of the build was fresh); a build script is no executable of the package.
+            List<String> order = msgs.stream().map(m -> m.get("reason").asString() + " " + (m.has("target")
+                    ? m.get("target").get("name").asString() : "")).toList();
+            int script = order.indexOf("compiler-artifact build-script-build");
+            int ran = order.indexOf("build-script-executed ");
+            int greet = order.indexOf("compiler-artifact greet");
+            int hello = order.indexOf("compiler-artifact hello");
+            assertTrue(0 <= script && script < ran && ran < greet && greet < hello, round + ": " + order);
+            assertTrue(msgs.get(script).get("executable").isNull(), msgs.get(script).toString());
         }
         CliRun bad = CliRun.run(new byte[0], env(), "build", "--dir", ws.toString(), "--message-format", "xml");
         assertEquals(2, bad.exitCode(), bad.stderr());

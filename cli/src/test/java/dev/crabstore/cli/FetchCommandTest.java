@@ -82,7 +82,7 @@ class FetchCommandTest {
         Corpus.workspace("small");
         Path ws = workspace(ItoaApp.CHECKSUM.replace('a', 'b'));
         CliRun r = CliRun.run(new byte[0], env(), "fetch", "--dir", ws.toString(), "--offline", "--locked");
-        assertEquals(1, r.exitCode(), r.stderr());
+        assertEquals(2, r.exitCode(), "cargo refused the lockfile: " + r.stderr());
         assertTrue(r.stderr().contains("itoa"), r.stderr());
         assertFalse(storeNames().stream().anyMatch(n -> n.contains("itoa-1.0.1")), storeNames().toString());
     }

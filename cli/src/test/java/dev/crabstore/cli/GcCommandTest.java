@@ -31,12 +31,12 @@ class GcCommandTest {
         assertTrue(CliRun.run(new byte[0], env, "store", "roots").assertOk().out().contains(link + " -> " + k));
         CliRun dry = CliRun.run(new byte[0], env, "gc", "--dry-run").assertOk();
         assertEquals("would delete " + d, dry.out().strip());
-        assertEquals("1 store paths would be deleted, 0.00 MiB freed", lastLine(dry.stderr()),
+        assertEquals("1 store path would be deleted, 0.00 MiB freed", lastLine(dry.stderr()),
                 "a dry run removes no lock file");
         CliRun gc = CliRun.run(new byte[0], env, "gc").assertOk();
         assertEquals("deleted " + d, gc.out().strip());
         // The deleted path's lock file (store add took the lock) goes with it, and the summary says so.
-        assertEquals("1 store paths deleted, 0.00 MiB freed, 1 unused lock files removed", lastLine(gc.stderr()));
+        assertEquals("1 store path deleted, 0.00 MiB freed, 1 unused lock file removed", lastLine(gc.stderr()));
         assertEquals("kept", Files.readString(link));
         assertEquals(2, CliRun.run(new byte[0], env, "store", "path-info", d).exitCode());
         Files.delete(link);

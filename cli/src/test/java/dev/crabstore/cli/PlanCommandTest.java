@@ -1,6 +1,7 @@
 package dev.crabstore.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.crabstore.testkit.Corpus;
@@ -76,8 +77,41 @@ class PlanCommandTest {
         Path ws = copySmall();
         CliRun r = CliRun.run(new byte[0], env(), "plan", "--dir", ws.toString(), "--offline", "--locked",
                 "--features", "no-such-feature");
-        assertEquals(1, r.exitCode());
+        assertEquals(2, r.exitCode(), "cargo refused the selection: bad input");
         assertTrue(r.stderr().startsWith("error: ") && r.stderr().contains("no-such-feature"), r.stderr());
+        CliRun p = CliRun.run(new byte[0], env(), "plan", "--dir", ws.toString(), "--offline", "-p", "nope");
+        assertEquals(2, p.exitCode(), p.stderr());
+        assertTrue(p.stderr().startsWith("error: package ID specification `nope` did not match any packages"),
+                p.stderr());
+    }
+
+    /** cargo's --frozen and --config, passed to cargo and layered into the config crabstore reads. */
+    @Test
+    void frozenAndConfigAreCargos() throws Exception {
+        Tools.require("cargo");
+        Path ws = copySmall();
+        CliRun plain = CliRun.run(new byte[0], env(), "plan", "--dir", ws.toString(), "--frozen", "--format", "json")
+                .assertOk();
+        CliRun configured = CliRun.run(new byte[0], env(), "plan", "--dir", ws.toString(), "--frozen", "--config",
+                "build.rustflags=[\"--cfg\", \"from_config\"]", "--format", "json").assertOk();
+        String before = rootDrv(plain);
+        String after = rootDrv(configured);
+        assertFalse(before.equals(after), "rustflags from --config change the derivations");
+        Path store = tmp.resolve("crabstore-home/store");
+        assertFalse(Files.readString(store.resolve(before.substring("/crabstore/store/".length())))
+                .contains("from_config"));
+        assertTrue(Files.readString(store.resolve(after.substring("/crabstore/store/".length())))
+                .contains("from_config"));
+        Files.writeString(ws.resolve("Cargo.toml"), Files.readString(ws.resolve("Cargo.toml")).replaceFirst(
+                "version = \"0\\.1\\.0\"", "version = \"0.1.1\""));
+        CliRun stale = CliRun.run(new byte[0], env(), "plan", "--dir", ws.toString(), "--frozen");
+        assertEquals(2, stale.exitCode(), stale.stderr());
+        assertTrue(stale.stderr().contains("--frozen"), stale.stderr());
+    }
+
+    private static String rootDrv(CliRun plan) throws Exception {
+        JsonNode root = JsonMapper.builder().build().readTree(plan.out());
+        return root.get("units").get(root.get("roots").get(0).asInt()).get("drvPath").asString();
     }
 
     @Test

@@ -195,7 +195,7 @@ class StoreRepairBuildTest {
                 r.out());
         // Nothing was swapped in.
         assertTrue(java.util.Arrays.equals(damaged, Files.readAllBytes(real(run).resolve("out/stamp.txt"))));
-        assertTrue(List.of(r.stderr().split("\n")).contains("error: 1 problems of the store cannot be repaired"),
+        assertTrue(List.of(r.stderr().split("\n")).contains("error: 1 problem of the store cannot be repaired"),
                 r.stderr());
     }
 }

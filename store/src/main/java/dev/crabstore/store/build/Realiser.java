@@ -29,6 +29,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -68,8 +69,11 @@ public final class Realiser {
      * {@code test --substitute-test-runs} accepts ({@code realise} of a run's .drv runs it).
      */
     private java.util.function.Predicate<Derivation> neverSubstituted = RealisePlan.TEST_RUNS;
-    /** Every derivation a {@link #realise} looked at: built, fetched, found valid, or failed. */
-    private final Set<StorePath> visited = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** The plan whose unneeded units the first {@link #realise} reports ({@link #reportingUnneeded}), or null. */
+    private List<StorePath> wholePlan;
+    private boolean wholePlanReported;
+    /** Units reported fresh before realising: a fallback from a failed substitution may meet them again. */
+    private final Set<StorePath> reportedEarly = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private PathLeakScanner leakScanner;
     private Map<String, String> provenanceDetails = Map.of();
     private boolean strictPaths;
@@ -141,6 +145,14 @@ public final class Realiser {
     public Map<StorePath, Outcome> realise(Collection<StorePath> drvPaths) {
         RealisePlan plan = plan(drvPaths);
         validWhenOrdered.addAll(plan.valid());
+        boolean first;
+        synchronized (this) { // the first call only: later ones are fallbacks inside it
+            first = wholePlan != null && !wholePlanReported;
+            wholePlanReported = true;
+        }
+        if (first) {
+            reportUnneeded(plan);
+        }
         Set<StorePath> substitutable = plan.toSubstitute().keySet();
         List<StorePath> order = plan.order();
         Map<StorePath, Integer> priority = dependentCounts(order, plan.toBuild());
@@ -205,7 +217,6 @@ public final class Realiser {
             }
             // Wait for everything started, so no build is left running when we return.
             futures.values().forEach(CompletableFuture::join);
-            visited.addAll(futures.keySet());
             return result;
         } finally {
             pool.shutdownNow();
@@ -345,6 +356,9 @@ public final class Realiser {
      * here with another path's closure, built by another thread of this process (fresh), or by another process.
      */
     private Outcome validAlready(StorePath drvPath, Derivation drv, SortedMap<String, StorePath> outputs) {
+        if (reportedEarly.contains(drvPath)) {
+            return new Outcome(drvPath, outputs, Optional.empty());
+        }
         replayDiagnostics(drvPath, drv);
         if (validWhenOrdered.contains(drvPath) || outputs.values().stream().anyMatch(store::registeredHere)) {
             listener.fresh(drvPath, drv);
@@ -385,18 +399,27 @@ public final class Realiser {
     }
 
     /**
-     * Reports as fresh, in the given order, the derivations of {@code drvPaths} that no {@link #realise} visited
-     * (the outputs depending on them were valid already) and whose outputs are valid, each after the diagnostics kept
-     * from its build: cargo reports every unit of its plan, and shows a fresh unit's warnings again.
+     * Reports as fresh, before anything else and in the given order, the derivations of {@code drvPaths} (a whole
+     * plan, inputs first) whose outputs are valid when the first {@link #realise} starts, also those it need not look
+     * at (their dependents' outputs being valid), each after the diagnostics kept from its build: cargo reports every
+     * unit of its plan in dependency order, and shows a fresh unit's warnings again. (Left to the pool's threads, the
+     * valid ones came in any order.)
      */
-    public void reportUnvisited(List<StorePath> drvPaths) {
-        for (StorePath drvPath : drvPaths) {
-            if (visited.contains(drvPath)) {
-                continue;
+    public Realiser reportingUnneeded(List<StorePath> drvPaths) {
+        this.wholePlan = List.copyOf(drvPaths);
+        return this;
+    }
+
+    private void reportUnneeded(RealisePlan plan) {
+        Set<StorePath> looked = new HashSet<>(plan.order());
+        for (StorePath drvPath : wholePlan) {
+            if (looked.contains(drvPath) && !plan.valid().contains(drvPath)) {
+                continue; // built or fetched: reported when done
             }
             Derivation drv = load(drvPath);
             SortedMap<String, StorePath> outputs = drv.outputPaths();
             if (outputs.size() == drv.outputs().size() && outputs.values().stream().allMatch(store::isValid)) {
+                reportedEarly.add(drvPath);
                 replayDiagnostics(drvPath, drv);
                 listener.fresh(drvPath, drv);
             }

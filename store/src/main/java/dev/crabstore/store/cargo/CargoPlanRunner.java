@@ -96,9 +96,15 @@ public final class CargoPlanRunner {
         return cargo;
     }
 
+    /** cargo's words for failing to reach a registry or a remote, or to read a file: no fault of what it was given. */
+    private static final java.util.regex.Pattern NOT_THE_INPUT = java.util.regex.Pattern.compile(
+            "(?i)network|download|failed to fetch|failed to update|unable to update|could not resolve|connect|timed out"
+                    + "|spurious|failed to read|os error");
+
     /**
-     * Runs cargo in {@code dir} and answers its stdout. A failure is a {@link CargoFailedException} with cargo's
-     * stderr, or an {@link InvalidManifestException} when cargo could not parse a manifest.
+     * Runs cargo in {@code dir} and answers its stdout. A failure is an {@link InvalidManifestException} when cargo
+     * could not parse a manifest, a {@link CargoRefusedException} when it refused the input (exit code 101, no network
+     * failure), else a {@link CargoFailedException} with the command and cargo's stderr.
      */
     String run(Path dir, List<String> cmd) {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
@@ -123,8 +129,16 @@ public final class CargoPlanRunner {
                 if (bad != null) {
                     throw bad;
                 }
-                throw new CargoFailedException("`" + String.join(" ", cmd) + "` in " + dir + " failed with exit code "
-                        + rc + ":\n" + stderr);
+                // From cargo's first error on: the status lines before it ("Blocking waiting for file lock") are noise.
+                int at = stderr.startsWith("error: ") ? 0 : stderr.indexOf("\nerror: ") + 1;
+                String error = stderr.substring(at);
+                String causes = error.lines().filter(l -> !l.startsWith("help:") && !l.startsWith("note:"))
+                        .collect(java.util.stream.Collectors.joining("\n")); // advice mentions the network too
+                if (rc == 101 && error.startsWith("error: ") && !NOT_THE_INPUT.matcher(causes).find()) {
+                    throw new CargoRefusedException(error);
+                }
+                throw new CargoFailedException((error.startsWith("error: ") ? error.substring(7) : error)
+                        + "\n(from `" + String.join(" ", cmd) + "` in " + dir + ", exit code " + rc + ")");
             }
             return new String(out, StandardCharsets.UTF_8);
         } catch (IOException e) {

@@ -334,9 +334,9 @@ public final class WorkspaceBuilder {
         CargoPlan cargo = planned.cargo();
         RustToolchain toolchain = planned.toolchain();
         UnitDerivationPlan plan = planned.plan();
-        Realiser realiser = realiser(toolchain, runner, jobs, keepGoing, timeout, listener).knowing(plan.byPath());
+        Realiser realiser = realiser(toolchain, runner, jobs, keepGoing, timeout, listener).knowing(plan.byPath())
+                .reportingUnneeded(plan.order().stream().map(plan.drvPaths()::get).toList());
         Map<StorePath, Realiser.Outcome> outcomes = realiser.realise(planned.roots());
-        realiser.reportUnvisited(plan.order().stream().map(plan.drvPaths()::get).toList());
         boolean ok = outcomes.values().stream().allMatch(Realiser.Outcome::succeeded);
         if (ok && strictPaths) {
             refuseRecordedLeaks(plan);
