@@ -37,6 +37,9 @@ final class BuildProgress implements BuildListener {
     private final Map<StorePath, Integer> rank = new ConcurrentHashMap<>();
     /** Diagnostics text of a unit not shown yet: until its build ends, or (fresh) until {@link #flushReplayed}. */
     private final Map<StorePath, String> pending = new ConcurrentHashMap<>();
+    private final Set<String> freshShown = ConcurrentHashMap.newKeySet();
+    /** The directory of each path package's unit, which cargo's {@code Compiling} line names. */
+    private final Map<StorePath, String> pathPackageDirs = new ConcurrentHashMap<>();
     /** Units done without a build here (fresh, built elsewhere) whose kept warnings wait to be shown in order. */
     private final Set<StorePath> replayed = ConcurrentHashMap.newKeySet();
     private final ProgressBar bar;
@@ -56,6 +59,11 @@ final class BuildProgress implements BuildListener {
         fresh.incrementAndGet();
         seen.add(p);
         replayed.add(p);
+        String pkg = d.env().get(UnitDerivationPlanner.ENV_PACKAGE);
+        if (verbose && pkg != null && d.builder().equals("builtin:rustc") && freshShown.add(pkg)) {
+            String dir = pathPackageDirs.get(p);
+            bar.println("       Fresh " + pkg + (dir != null ? " (" + dir + ")" : "")); // as cargo -v
+        }
         bar.finished(p.name());
     }
 
@@ -76,7 +84,9 @@ final class BuildProgress implements BuildListener {
         flushReplayed(); // the warnings of what was already done come before what starts now, as cargo shows them
         String pkg = d.env().get(UnitDerivationPlanner.ENV_PACKAGE);
         if (pkg != null && d.builder().equals("builtin:rustc") && (compiling.add(pkg) || verbose)) {
-            bar.println("   Compiling " + pkg + (verbose ? " (" + p.baseName() + ")" : ""));
+            String dir = pathPackageDirs.get(p); // cargo names where a path package is
+            bar.println("   Compiling " + pkg + (dir != null ? " (" + dir + ")" : "")
+                    + (verbose ? " (" + p.baseName() + ")" : ""));
         } else if (verbose) {
             bar.println("    Building " + p.baseName());
         }
@@ -168,9 +178,14 @@ final class BuildProgress implements BuildListener {
         UnitGraph graph = planned.cargo().unitGraph();
         for (int i = 0; i < planned.plan().drvPaths().size() && i < graph.units().size(); i++) {
             Unit u = graph.unit(i);
-            String pkg = planned.cargo().metadata().pkg(u.pkgId(), "cargo metadata").name();
+            dev.crabstore.planner.unit.MetadataPackage meta = planned.cargo().metadata().pkg(u.pkgId(),
+                    "cargo metadata");
+            String pkg = meta.name();
             StorePath drvPath = planned.plan().drvPaths().get(i);
             names.put(drvPath, UnitLabels.cargoName(pkg, u));
+            if (u.packageId().isPath()) {
+                pathPackageDirs.put(drvPath, meta.manifestDir());
+            }
             String fix = UnitLabels.fixCommand(pkg, u);
             if (fix != null) {
                 fixCommands.put(drvPath, fix);

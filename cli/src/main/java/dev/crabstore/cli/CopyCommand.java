@@ -65,6 +65,19 @@ public final class CopyCommand implements Runnable {
         this.context = context;
     }
 
+    /** How many paths the closure of {@code roots} has. */
+    private static long closureSize(LocalStore store, Set<StorePath> roots) {
+        Set<StorePath> seen = new java.util.HashSet<>();
+        java.util.Deque<StorePath> todo = new java.util.ArrayDeque<>(roots);
+        while (!todo.isEmpty()) {
+            StorePath p = todo.pop();
+            if (seen.add(p)) {
+                store.query(p).ifPresent(i -> todo.addAll(i.references()));
+            }
+        }
+        return seen.size();
+    }
+
     @Override
     public void run() {
         try (LocalStore store = options.openStore(context)) {
@@ -79,20 +92,32 @@ public final class CopyCommand implements Runnable {
                     if (all) {
                         wanted.addAll(store.database().allValidPaths());
                     }
-                    if (wanted.isEmpty()) {
+                    if (wanted.isEmpty() && !all) {
                         throw new InvalidFormatException("nothing to copy: give store paths or --all");
                     }
-                    List<StorePath> up = cache.upload(store, wanted, SecretKeyFiles.read(signKeys),
-                            Compression.parse(compression));
+                    List<StorePath> up = wanted.isEmpty() ? List.of() // --all of an empty store: done
+                            : cache.upload(store, wanted, SecretKeyFiles.read(signKeys),
+                                    Compression.parse(compression));
                     up.forEach(p -> context.out().println("copied " + store.storeDir().print(p)));
-                    context.err().println(up.size() + " paths uploaded to " + cache.describe()
-                            + " (the rest of the closure was there already)");
+                    long closure = closureSize(store, wanted);
+                    context.err().println(BuildProgress.plural(up.size(), "path") + " uploaded to " + cache.describe()
+                            + (wanted.isEmpty() ? " (the store is empty)" : up.size() < closure
+                                    ? " (" + (closure - up.size()) + " of the closure " + (closure - up.size() == 1
+                                            ? "was" : "were") + " there already)" : ""));
                 } else {
                     List<String> keys = trustedKeys != null ? CrabstoreConfig.words(trustedKeys).orElseThrow()
                             : ConfigFiles.load(context.env(), null).trustedPublicKeys();
                     TrustedKeys trusted = TrustedKeys.parse(String.join(" ", keys));
-                    cache.download(store, wanted, trusted).forEach(f -> context.out().println("copied "
-                            + store.storeDir().print(f)));
+                    try {
+                        cache.download(store, wanted, trusted).forEach(f -> context.out().println("copied "
+                                + store.storeDir().print(f)));
+                    } catch (BinaryCache.RejectedException e) {
+                        if (keys.isEmpty()) { // say why nothing could be trusted
+                            throw new BinaryCache.RejectedException(e.getMessage() + " (no trusted public keys are "
+                                    + "configured: give --trusted-public-keys, or set trusted-public-keys)");
+                        }
+                        throw e;
+                    }
                 }
             }
         }

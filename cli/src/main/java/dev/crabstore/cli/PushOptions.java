@@ -34,10 +34,23 @@ public final class PushOptions {
         return url != null;
     }
 
-    /** Refuses {@code --sign} without {@code --push} (a usage error, before anything is planned). */
+    /** The {@code --sign} keys, read by {@link #validate}. */
+    private List<SecretKey> signing;
+
+    /**
+     * Refuses {@code --sign} without {@code --push}, and reads the {@code --sign} key files: usage errors, found before
+     * anything is planned rather than after a long build.
+     */
     void validate(CommandLine commandLine) {
         if (url == null && commandLine.getParseResult().hasMatchedOption("--sign")) {
             throw new CommandLine.ParameterException(commandLine, "--sign needs --push");
+        }
+        if (url != null && signKeys != null && !signKeys.isEmpty()) {
+            try {
+                signing = SecretKeyFiles.read(signKeys);
+            } catch (dev.crabstore.core.CrabstoreException e) {
+                throw new CommandLine.ParameterException(commandLine, "--sign: " + e.getMessage());
+            }
         }
     }
 
@@ -46,11 +59,8 @@ public final class PushOptions {
      * {@code secret-key-files} (unsigned without any), and prints {@code Pushed N paths to URL}.
      */
     void push(CliContext context, LocalStore store, Set<StorePath> roots, CrabstoreConfig config) {
-        List<Path> keyFiles = signKeys;
-        if (keyFiles == null || keyFiles.isEmpty()) {
-            keyFiles = config.secretKeyFiles().stream().map(Path::of).toList();
-        }
-        List<SecretKey> keys = SecretKeyFiles.read(keyFiles);
+        List<SecretKey> keys = signing != null ? signing
+                : SecretKeyFiles.read(config.secretKeyFiles().stream().map(Path::of).toList());
         try (CacheTransport t = CacheUrls.open(url, config.downloadTimeout(), context.env())) {
             List<StorePath> up = new BinaryCache(t, store.storeDir()).upload(store, roots, keys, Compression.ZSTD);
             context.err().printf(Locale.ROOT, "      Pushed %d paths to %s%s%n", up.size(), url,

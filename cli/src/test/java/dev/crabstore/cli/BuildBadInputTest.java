@@ -257,6 +257,13 @@ class BuildBadInputTest {
         CliRun sign = build(ws, "--offline", "--sign", dir.resolve("key.sec").toString());
         assertEquals(2, sign.exitCode(), sign.stderr());
         assertTrue(sign.stderr().startsWith("error: --sign needs --push"), sign.stderr());
+        // A key file that cannot be read is found before the build, not after it (a user review).
+        CliRun missingKey = build(ws, "--offline", "--push", "file://" + dir.resolve("cache"), "--sign",
+                dir.resolve("missing.sec").toString());
+        assertEquals(2, missingKey.exitCode(), missingKey.stderr());
+        assertTrue(missingKey.stderr().startsWith("error: --sign: cannot read the secret key file "
+                + dir.resolve("missing.sec") + ": no such file or directory"), missingKey.stderr());
+        assertFalse(missingKey.stderr().contains("Compiling"), missingKey.stderr());
         assertNoOutputs();
     }
 }

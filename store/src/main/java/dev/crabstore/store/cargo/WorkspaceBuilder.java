@@ -722,6 +722,10 @@ public final class WorkspaceBuilder {
                         links.add(link);
                     }
                 }
+            } catch (java.nio.file.NoSuchFileException e) {
+                // registered, but its files are gone: the store was damaged behind its back
+                throw new StoreIOException("the store path " + store().storeDir().print(out) + " is registered but "
+                        + real + " is missing; run 'crabstore store verify --check-contents --repair'");
             } catch (IOException e) {
                 throw new StoreIOException("cannot link the artifacts of " + out + " into " + dir, e);
             }

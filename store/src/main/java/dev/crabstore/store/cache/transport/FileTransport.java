@@ -27,6 +27,9 @@ public final class FileTransport implements CacheTransport {
         try {
             return Optional.of(Files.newInputStream(p));
         } catch (NoSuchFileException e) {
+            if (!Files.isDirectory(root)) { // a mistyped cache is no empty cache: say so, not "not there"
+                throw new TransportException("the cache directory " + root + " does not exist");
+            }
             return Optional.empty();
         } catch (IOException e) {
             throw new TransportException("cannot read " + p, e);

@@ -124,7 +124,8 @@ public final class HttpTransport implements CacheTransport {
             } catch (HttpRetryException e) {
                 // A 401 with a challenge, which a streamed body cannot be re-sent for.
                 throw new TransportException("PUT " + uri + " answered HTTP " + e.responseCode() + ": "
-                        + e.getReason());
+                        + (e.getReason() == null || e.getReason().isBlank() ? uploadHint(e.responseCode())
+                                : e.getReason()));
             }
             InputStream body = status / 100 == 2 ? c.getInputStream() : c.getErrorStream();
             answer = body == null ? "" : readAll(body);
@@ -134,8 +135,18 @@ public final class HttpTransport implements CacheTransport {
             throw failure(uri, e);
         }
         if (status / 100 != 2) {
-            throw new TransportException("PUT " + uri + " answered HTTP " + status + ": " + answer);
+            throw new TransportException("PUT " + uri + " answered HTTP " + status + ": "
+                    + (answer.isBlank() ? uploadHint(status) : answer.strip()));
         }
+    }
+
+    /** What an upload refused without a word usually means. */
+    private static String uploadHint(int status) {
+        return switch (status) {
+            case 401 -> "the cache takes uploads only with a token (set CRABSTORE_CACHE_TOKEN)";
+            case 403 -> "the cache refused the token, or takes no uploads";
+            default -> "no reason given";
+        };
     }
 
     private static String readAll(InputStream in) throws IOException {

@@ -104,6 +104,10 @@ class TransportTest {
         assertThrows(IllegalArgumentException.class, () -> t.get("../etc/passwd"));
         assertThrows(IllegalArgumentException.class, () -> t.get("/etc/passwd"));
         assertThrows(IllegalArgumentException.class, () -> t.get("nar//x"));
+        // A cache directory that is not there (a typo in a substituter) is a failure, not a cache without the file.
+        FileTransport typo = new FileTransport(dir.resolve("cahce"));
+        TransportException e = assertThrows(TransportException.class, () -> typo.get("nix-cache-info"));
+        assertTrue(e.getMessage().contains(dir.resolve("cahce") + " does not exist"), e.getMessage());
     }
 
     @Test
