@@ -379,7 +379,9 @@ public final class Realiser {
             }
             Substituters.Result r = substituters.substitute(store, out);
             if (!r.substituted()) {
-                listener.substitutionFailed(drvPath, drv, String.join("; ", r.failures()));
+                List<String> f = r.failures();
+                listener.substitutionFailed(drvPath, drv, f.size() <= 2 ? String.join("; ", f)
+                        : f.get(0) + "; " + f.get(1) + " (and " + (f.size() - 2) + " more)");
                 return Optional.empty();
             }
             bytes += r.bytes();

@@ -361,6 +361,9 @@ public final class Substituters implements AutoCloseable {
                 } catch (CrabstoreException e) {
                     failures.add(s.url + ": " + e.getMessage());
                     narFailed(s, e);
+                    // said once per cache, so that a broken cache does not go unnoticed behind one that works
+                    warnOnce(s.url, "nar", "substituter " + s.url + " could not deliver " + storeDir.print(q) + " ("
+                            + e.getMessage() + "); it is tried from the next cache or built");
                 }
                 o = offer(q, o.source() + 1, failures);
             }
