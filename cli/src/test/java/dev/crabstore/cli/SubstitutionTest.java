@@ -130,10 +130,7 @@ class SubstitutionTest {
                 log.toString());
 
         Path b = checkout("w-b");
-        Files.writeString(b.resolve("greet/src/lib.rs"), Files.readString(b.resolve("greet/src/lib.rs")) + warning);
-        Map<String, String> env = env("home-w-b");
-        env.put("CRABSTORE_SUBSTITUTERS", "file://" + withLogs);
-        env.put("CRABSTORE_TRUSTED_PUBLIC_KEYS", key.toPublicKey().toString());
+        Map<String, String> env = warnedCheckoutFetching(b, "home-w-b", warning, withLogs);
         CliRun fetched = CliRun.run(new byte[0], env, "build", "--dir", b.toString(), "--offline").assertOk();
         assertTrue(fetched.stderr().contains(": 0 built, 3 substituted ("), fetched.stderr());
         assertTrue(fetched.stderr().contains("unused variable: `zz`")
@@ -154,14 +151,21 @@ class SubstitutionTest {
         String text = Files.readString(log);
         Files.writeString(log, text.replace("\"rendered\":\"", "\"rendered\":\"\\u001b]0;owned\\u0007"));
         Path c = checkout("w-c");
-        Files.writeString(c.resolve("greet/src/lib.rs"), Files.readString(c.resolve("greet/src/lib.rs")) + warning);
-        Map<String, String> envC = env("home-w-c");
-        envC.put("CRABSTORE_SUBSTITUTERS", "file://" + withLogs);
-        envC.put("CRABSTORE_TRUSTED_PUBLIC_KEYS", key.toPublicKey().toString());
+        Map<String, String> envC = warnedCheckoutFetching(c, "home-w-c", warning, withLogs);
         CliRun altered = CliRun.run(new byte[0], envC, "build", "--dir", c.toString(), "--offline").assertOk();
         assertTrue(altered.stderr().contains(": 0 built, 3 substituted ("), altered.stderr());
         assertFalse(altered.stderr().contains("owned") || altered.stderr().contains("unused variable"),
                 altered.stderr());
+    }
+
+    /** {@code ws} with greet's lib given {@code warning}, and the environment of a store fetching from {@code cache}. */
+    Map<String, String> warnedCheckoutFetching(Path ws, String home, String warning, Path cache) throws Exception {
+        Path lib = ws.resolve("greet/src/lib.rs");
+        Files.writeString(lib, Files.readString(lib) + warning);
+        Map<String, String> env = env(home);
+        env.put("CRABSTORE_SUBSTITUTERS", "file://" + cache);
+        env.put("CRABSTORE_TRUSTED_PUBLIC_KEYS", key.toPublicKey().toString());
+        return env;
     }
 
     @Test
