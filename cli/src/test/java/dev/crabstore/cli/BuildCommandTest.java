@@ -63,6 +63,22 @@ class BuildCommandTest {
         assertTrue(r.stderr().contains("unused variable: `zz`"), r.stderr());
     }
 
+    /** The workspace's [lints] reach rustc as cargo passes them: a forbidden unsafe block fails the build (a review). */
+    @Test
+    void workspaceLintsAreEnforced() throws Exception {
+        Path ws = hello();
+        Files.writeString(ws.resolve("Cargo.toml"), Files.readString(ws.resolve("Cargo.toml"))
+                + "\n[workspace.lints.rust]\nunsafe_code = \"forbid\"\n");
+        Path member = ws.resolve("hello/Cargo.toml");
+        Files.writeString(member, Files.readString(member) + "\n[lints]\nworkspace = true\n");
+        Path main = ws.resolve("hello/src/main.rs");
+        Files.writeString(main, Files.readString(main) + "\npub fn peek() -> u8 { unsafe { std::ptr::read(&1u8) } }\n");
+        CliRun r = CliRun.run(new byte[0], env(), "build", "--dir", ws.toString(), "--offline");
+        assertEquals(1, r.exitCode(), r.stderr());
+        assertTrue(r.stderr().contains("usage of an `unsafe` block"), r.stderr());
+        assertTrue(r.stderr().contains("could not compile `hello` (bin \"hello\")"), r.stderr());
+    }
+
     @Test
     void buildsTheExampleWorkspaceAndThenNothing() throws Exception {
         Path ws = hello();

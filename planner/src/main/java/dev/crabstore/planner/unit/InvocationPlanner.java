@@ -177,6 +177,7 @@ public final class InvocationPlanner {
             a.add("-C");
             a.add("split-debuginfo=" + p.splitDebuginfo());
         }
+        a.addAll(settings.lintFlags().getOrDefault(u.pkgId(), List.of())); // the package's [lints]
         addAssertions(a, p);
         if (testMode && harness(u)) {
             a.add("--test");

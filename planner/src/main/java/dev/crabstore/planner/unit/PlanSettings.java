@@ -22,22 +22,30 @@ import java.util.Set;
  * @param extraEnv       the config {@code [env]} table
  * @param withoutHarness test targets whose manifest says {@code harness = false} ({@link #targetKey}): compiled
  *                       with {@code --cfg test} instead of {@code --test}, their own {@code main} is the test
+ * @param lintFlags      per package id, the rustc flags of its manifest's {@code [lints]} ({@link ManifestLints})
  */
 public record PlanSettings(String cargo, String rustc, String rustdoc, String hostTriple, boolean explicitTarget,
         List<String> rustflags, List<String> hostRustflags, String linker, int numJobs, List<String> targetCfg,
-        Set<String> primaryPackages, Map<String, String> extraEnv, Set<String> withoutHarness) {
-    /** Every test target with libtest's harness (cargo's default). */
+        Set<String> primaryPackages, Map<String, String> extraEnv, Set<String> withoutHarness,
+        Map<String, List<String>> lintFlags) {
+    /** Every test target with libtest's harness (cargo's default), no {@code [lints]}. */
     public PlanSettings(String cargo, String rustc, String rustdoc, String hostTriple, boolean explicitTarget,
             List<String> rustflags, List<String> hostRustflags, String linker, int numJobs, List<String> targetCfg,
             Set<String> primaryPackages, Map<String, String> extraEnv) {
         this(cargo, rustc, rustdoc, hostTriple, explicitTarget, rustflags, hostRustflags, linker, numJobs, targetCfg,
-                primaryPackages, extraEnv, Set.of());
+                primaryPackages, extraEnv, Set.of(), Map.of());
     }
 
     /** These settings with {@code withoutHarness} replaced. */
     public PlanSettings withoutHarness(Set<String> targets) {
         return new PlanSettings(cargo, rustc, rustdoc, hostTriple, explicitTarget, rustflags, hostRustflags, linker,
-                numJobs, targetCfg, primaryPackages, extraEnv, targets);
+                numJobs, targetCfg, primaryPackages, extraEnv, targets, lintFlags);
+    }
+
+    /** These settings with the {@link ManifestLints} flags of each package (by package id) replaced. */
+    public PlanSettings withLintFlags(Map<String, List<String>> flags) {
+        return new PlanSettings(cargo, rustc, rustdoc, hostTriple, explicitTarget, rustflags, hostRustflags, linker,
+                numJobs, targetCfg, primaryPackages, extraEnv, withoutHarness, flags);
     }
 
     /** How {@code withoutHarness} names a target: {@code <package id> <kind> <name>}, kind as the manifest's table. */
@@ -56,6 +64,7 @@ public record PlanSettings(String cargo, String rustc, String rustdoc, String ho
         primaryPackages = Set.copyOf(primaryPackages);
         extraEnv = Map.copyOf(extraEnv);
         withoutHarness = Set.copyOf(withoutHarness);
+        lintFlags = Map.copyOf(lintFlags);
         if (numJobs < 1) {
             throw new IllegalArgumentException("numJobs must be positive");
         }

@@ -256,7 +256,8 @@ public final class WorkspaceBuilder {
             cargo = new CargoPlan(units, cargo.metadata(), cargo.unitGraphJson(), cargo.metadataJson());
         }
         PlanSettings settings = settings(cargo.unitGraph(), entry.toolchain(), config, target, ws)
-                .withoutHarness(HarnessFreeTargets.of(cargo.unitGraph(), cargo.metadata()));
+                .withoutHarness(HarnessFreeTargets.of(cargo.unitGraph(), cargo.metadata()))
+                .withLintFlags(PackageLints.of(cargo.unitGraph(), cargo.metadata()));
         UnitDerivationPlan plan = derive(ws, cargo, entry.toolchain(), lock, config, settings, sources);
         join(cacheWrite);
         return new Planned(cargo, entry.toolchain(), sources, settings, plan);

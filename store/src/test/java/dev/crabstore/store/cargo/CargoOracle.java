@@ -119,7 +119,7 @@ final class CargoOracle {
         String triple = target != null ? target : host;
         PlanSettings settings = new PlanSettings(cargoBin, rustc, rustc.replaceAll("rustc$", "rustdoc"), host,
                 target != null, config.rustflags(triple, cfg), List.of(), config.linker(triple).orElse(null), 2, cfg,
-                g.rootPackageIds(), config.env(env));
+                g.rootPackageIds(), config.env(env)).withLintFlags(PackageLints.of(g, md));
         Path targetDir = ws.resolve("target");
         UnitLayout layout = new CargoLikeLayout(g, md, ws.toString(), targetDir.toString());
         UnitHashes hashes = new UnitHashes() {
