@@ -109,6 +109,25 @@ class PlanCommandTest {
         assertTrue(stale.stderr().contains("--frozen"), stale.stderr());
     }
 
+    /**
+     * {@code -C target-cpu=native} names no CPU: the derivations name this machine's, so that a cache never hands a
+     * unit built for one CPU to another (a user review: the same store path for every CPU).
+     */
+    @Test
+    void targetCpuNativeIsResolvedIntoTheDerivations() throws Exception {
+        Tools.require("cargo");
+        Path ws = copySmall();
+        String flags = "build.rustflags=[\"-C\", \"target-cpu=native\"]";
+        CliRun r = CliRun.run(new byte[0], env(), "plan", "--dir", ws.toString(), "--offline", "--config", flags,
+                "--format", "json").assertOk();
+        String drv = Files.readString(tmp.resolve("crabstore-home/store").resolve(rootDrv(r).substring(
+                "/crabstore/store/".length())));
+        String cpus = new ProcessBuilderRunner(ws, env()).run("rustc", "--print", "target-cpus");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\(currently ([^)]+)\\)").matcher(cpus);
+        assertTrue(m.find(), cpus);
+        assertTrue(drv.contains("(\"crabstoreHostCpu\",\"" + m.group(1) + " "), drv);
+    }
+
     private static String rootDrv(CliRun plan) throws Exception {
         JsonNode root = JsonMapper.builder().build().readTree(plan.out());
         return root.get("units").get(root.get("roots").get(0).asInt()).get("drvPath").asString();

@@ -66,6 +66,8 @@ public final class UnitDerivationPlanner {
      */
     public static final String ENV_FEATURES = "crabstoreFeatures";
     public static final String ENV_RUSTFLAGS = "crabstoreRustflags";
+    /** {@link dev.crabstore.planner.unit.PlanSettings#hostCpu}, on units compiled with {@code target-cpu=native}. */
+    public static final String ENV_HOST_CPU = "crabstoreHostCpu";
     /**
      * {@code --remap-path-prefix} pairs the rustc builtin appends (space-separated {@code FROM=TO}): the sandbox's
      * workspace and external dirs become relative paths, as cargo's own paths for local packages are, so no output
@@ -188,6 +190,9 @@ public final class UnitDerivationPlanner {
                 b.env(ENV_LINK_ARG_SCOPES, String.join(" ", RuntimeFlags.linkArgScopes(u)));
                 b.env(ENV_REMAP, REMAP);
                 b.env(ENV_RUSTFLAGS, String.join("\u001f", invocations.rustflags(i)));
+                if (settings.hostCpu() != null && inv.args().stream().anyMatch(a -> a.endsWith("=native"))) {
+                    b.env(ENV_HOST_CPU, settings.hostCpu()); // "native" names no CPU: the hash must
+                }
             }
             inv.env().forEach(b::env);
             b.env(ENV_TOOLCHAIN, toolchainId);

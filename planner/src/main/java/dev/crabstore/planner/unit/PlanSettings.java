@@ -23,29 +23,38 @@ import java.util.Set;
  * @param withoutHarness test targets whose manifest says {@code harness = false} ({@link #targetKey}): compiled
  *                       with {@code --cfg test} instead of {@code --test}, their own {@code main} is the test
  * @param lintFlags      per package id, the rustc flags of its manifest's {@code [lints]} ({@link ManifestLints})
+ * @param hostCpu        what {@code -C target-cpu=native} means on this machine (its CPU and target features), or
+ *                       null: an input of every unit whose flags say {@code native}, so that a unit built for one CPU
+ *                       never stands in for another's
  */
 public record PlanSettings(String cargo, String rustc, String rustdoc, String hostTriple, boolean explicitTarget,
         List<String> rustflags, List<String> hostRustflags, String linker, int numJobs, List<String> targetCfg,
         Set<String> primaryPackages, Map<String, String> extraEnv, Set<String> withoutHarness,
-        Map<String, List<String>> lintFlags) {
+        Map<String, List<String>> lintFlags, String hostCpu) {
     /** Every test target with libtest's harness (cargo's default), no {@code [lints]}. */
     public PlanSettings(String cargo, String rustc, String rustdoc, String hostTriple, boolean explicitTarget,
             List<String> rustflags, List<String> hostRustflags, String linker, int numJobs, List<String> targetCfg,
             Set<String> primaryPackages, Map<String, String> extraEnv) {
         this(cargo, rustc, rustdoc, hostTriple, explicitTarget, rustflags, hostRustflags, linker, numJobs, targetCfg,
-                primaryPackages, extraEnv, Set.of(), Map.of());
+                primaryPackages, extraEnv, Set.of(), Map.of(), null);
     }
 
     /** These settings with {@code withoutHarness} replaced. */
     public PlanSettings withoutHarness(Set<String> targets) {
         return new PlanSettings(cargo, rustc, rustdoc, hostTriple, explicitTarget, rustflags, hostRustflags, linker,
-                numJobs, targetCfg, primaryPackages, extraEnv, targets, lintFlags);
+                numJobs, targetCfg, primaryPackages, extraEnv, targets, lintFlags, hostCpu);
     }
 
     /** These settings with the {@link ManifestLints} flags of each package (by package id) replaced. */
     public PlanSettings withLintFlags(Map<String, List<String>> flags) {
         return new PlanSettings(cargo, rustc, rustdoc, hostTriple, explicitTarget, rustflags, hostRustflags, linker,
-                numJobs, targetCfg, primaryPackages, extraEnv, withoutHarness, flags);
+                numJobs, targetCfg, primaryPackages, extraEnv, withoutHarness, flags, hostCpu);
+    }
+
+    /** These settings with {@code hostCpu} replaced. */
+    public PlanSettings withHostCpu(String cpu) {
+        return new PlanSettings(cargo, rustc, rustdoc, hostTriple, explicitTarget, rustflags, hostRustflags, linker,
+                numJobs, targetCfg, primaryPackages, extraEnv, withoutHarness, lintFlags, cpu);
     }
 
     /** How {@code withoutHarness} names a target: {@code <package id> <kind> <name>}, kind as the manifest's table. */

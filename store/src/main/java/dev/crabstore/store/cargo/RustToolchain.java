@@ -63,6 +63,18 @@ public record RustToolchain(Path sysroot, String host, String versionText, List<
         return new RustToolchain(Path.of(sysroot), host, vv, cfg, id);
     }
 
+    /**
+     * What {@code -C target-cpu=native} means here: rustc's name for this machine's CPU ({@code --print target-cpus}
+     * says "currently znver5") and the target features enabled, from {@code cfg} probed under the same flags.
+     */
+    public String nativeCpu(Path dir, Map<String, String> env) {
+        String cpus = run(dir, env, env.getOrDefault("RUSTC", "rustc"), "--print", "target-cpus");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\(currently ([^)]+)\\)").matcher(cpus);
+        String name = m.find() ? m.group(1).strip() : "unknown";
+        return name + " " + String.join(",", cfg.stream().filter(l -> l.startsWith("target_feature="))
+                .map(l -> l.substring("target_feature=".length()).replace("\"", "")).toList());
+    }
+
     private static String joinProbe(java.util.concurrent.CompletableFuture<String> f) {
         try {
             return f.join();

@@ -293,9 +293,12 @@ public final class WorkspaceBuilder {
         Map<String, String> extraEnv = new java.util.TreeMap<>();
         config.env(env).forEach((k, v) -> extraEnv.put(k, sandboxPath(ws, v)));
         String linker = config.linker(triple).map(l -> sandboxPath(ws, l)).orElse(null);
-        return new PlanSettings("cargo", "/crabstore/toolchain/bin/rustc", "/crabstore/toolchain/bin/rustdoc",
+        PlanSettings s = new PlanSettings("cargo", "/crabstore/toolchain/bin/rustc", "/crabstore/toolchain/bin/rustdoc",
                 toolchain.host(), target != null, rustflags, List.of(), linker, 2, toolchain.cfg(),
                 Set.of(), extraEnv);
+        // The toolchain's cfg was probed under these flags, so with target-cpu=native it has this CPU's features.
+        boolean nativeCpu = rustflags.stream().anyMatch(f -> f.endsWith("target-cpu=native"));
+        return nativeCpu ? s.withHostCpu(toolchain.nativeCpu(ws, env)) : s;
     }
 
     /** A path inside the workspace as builds see it (the checkout's location must not enter a derivation). */
