@@ -58,10 +58,17 @@ public final class GraphCommand implements Runnable {
             WorkspaceBuilder.Planned planned = new WorkspaceBuilder(store, context.env())
                     .plan(cargo.workspace(), cargo.selection(), cargo.buildPlan());
             StoreDir sd = store.storeDir();
-            int n = planned.cargo().unitGraph().units().size();
+            dev.crabstore.planner.unit.UnitGraph graph = planned.cargo().unitGraph();
+            int n = graph.units().size();
             for (TimingNode t : TimingNodes.of(planned, sd)) {
                 if (t.id() < n) { // the units; their source derivations are not drawn
-                    units.add(new GraphUnit(t, store.isValid(sd.parsePath(t.outPath()))));
+                    // Edges are cargo's dependencies between units, not every input of a derivation (sources, and
+                    // the build-script runs whose directives reach dependents' links, are no nodes here).
+                    List<Integer> deps = graph.unit(t.id()).dependencies().stream()
+                            .map(dev.crabstore.planner.unit.UnitDependency::index).distinct().sorted().toList();
+                    TimingNode unit = new TimingNode(t.id(), t.name(), t.version(), t.kind(), t.packageId(),
+                            t.target(), t.drvPath(), t.outPath(), deps);
+                    units.add(new GraphUnit(unit, store.isValid(sd.parsePath(t.outPath()))));
                 }
             }
         }

@@ -52,6 +52,12 @@ class GraphCommandTest {
         assertEquals("1.0.0", hello.get("version").asString());
         assertTrue(hello.get("deps").valueStream().anyMatch(d -> d.asInt() == greet.get("id").asInt()),
                 "hello depends on greet: " + hello);
+        // Edges are cargo's dependencies, between units of the list (a review found ids of source derivations, and
+        // greet's build-script run as hello's dependency).
+        java.util.Set<Integer> ids = new java.util.HashSet<>();
+        units.forEach(u -> ids.add(u.get("id").asInt()));
+        units.forEach(u -> u.get("deps").forEach(x -> assertTrue(ids.contains(x.asInt()), u.toString())));
+        assertEquals(2, hello.get("deps").size(), "greet and greet-macros: " + hello);
 
         CliRun.run(new byte[0], env, "build", "--dir", ws.toString(), "--offline").assertOk();
         JsonNode after = JsonMapper.builder().build().readTree(CliRun.run(new byte[0], env, "graph", "--dir",
