@@ -53,8 +53,23 @@ public final class CargoSelectionOptions {
     @Option(names = "--bin", paramLabel = "NAME", description = "Only this binary.")
     List<String> bin = new ArrayList<>();
 
-    @Option(names = "--examples", description = "All examples.")
+    @Option(names = "--examples", description = "All examples (linked into target/<profile>/examples/).")
     boolean examples;
+
+    @Option(names = "--example", paramLabel = "NAME", description = "Only this example.")
+    List<String> example = new ArrayList<>();
+
+    @Option(names = "--benches", description = "All benchmark targets.")
+    boolean benches;
+
+    @Option(names = "--bench", paramLabel = "NAME", description = "Only this benchmark target.")
+    List<String> bench = new ArrayList<>();
+
+    @Option(names = "--all-targets", description = "Every target: lib, bins, examples, tests and benches.")
+    boolean allTargets;
+
+    @Option(names = "--exclude", paramLabel = "SPEC", description = "With --workspace: leave this package out.")
+    List<String> exclude = new ArrayList<>();
 
     @Option(names = "--tests", description = "All tests.")
     boolean tests;
@@ -175,6 +190,15 @@ public final class CargoSelectionOptions {
         features.forEach(x -> f.addAll(List.of("--features", x)));
         bin.forEach(x -> f.addAll(List.of("--bin", x)));
         test.forEach(x -> f.addAll(List.of("--test", x)));
+        example.forEach(x -> f.addAll(List.of("--example", x)));
+        bench.forEach(x -> f.addAll(List.of("--bench", x)));
+        exclude.forEach(x -> f.addAll(List.of("--exclude", x)));
+        if (benches) {
+            f.add("--benches");
+        }
+        if (allTargets) {
+            f.add("--all-targets");
+        }
         if (workspace) {
             f.add("--workspace");
         }

@@ -63,6 +63,23 @@ class BuildCommandTest {
         assertTrue(r.stderr().contains("unused variable: `zz`"), r.stderr());
     }
 
+    /** --examples and --example link the examples where cargo puts them (a review found nothing linked). */
+    @Test
+    void examplesAreLinkedIntoTheExamplesDirectory() throws Exception {
+        Path ws = hello();
+        Files.createDirectories(ws.resolve("hello/examples"));
+        Files.writeString(ws.resolve("hello/examples/ex1.rs"), "fn main() { println!(\"ex1 {}\", 40 + 2); }\n");
+        Files.writeString(ws.resolve("hello/examples/ex2.rs"), "fn main() { println!(\"ex2\"); }\n");
+        CliRun.run(new byte[0], env(), "build", "--dir", ws.toString(), "--offline", "--example", "ex1")
+                .assertOk();
+        assertEquals("ex1 42\n", run(ws.resolve("target/debug/examples/ex1")));
+        assertFalse(Files.exists(ws.resolve("target/debug/examples/ex2")));
+        CliRun.run(new byte[0], env(), "build", "--dir", ws.toString(), "--offline", "--examples").assertOk();
+        assertEquals("ex2\n", run(ws.resolve("target/debug/examples/ex2")));
+        CliRun.run(new byte[0], env(), "build", "--dir", ws.toString(), "--offline", "--workspace", "--exclude",
+                "greet-macros", "--all-targets").assertOk();
+    }
+
     /** The workspace's [lints] reach rustc as cargo passes them: a forbidden unsafe block fails the build (a review). */
     @Test
     void workspaceLintsAreEnforced() throws Exception {

@@ -6,15 +6,16 @@ import java.util.Objects;
 
 /**
  * The user's cargo selection flags, passed through verbatim: -p, --workspace, --features, --all-features,
- * --no-default-features, --release, --profile, --lib, --bins, --bin, --examples, --tests, --test, --target,
- * --offline, --locked, --frozen, --manifest-path; and the cargo command whose units they select: {@code build} or
+ * --no-default-features, --release, --profile, --lib, --bins, --bin, --examples, --example, --tests, --test,
+ * --benches, --bench, --all-targets, --exclude, --target, --offline, --locked, --frozen, --config, --manifest-path; and the cargo command whose units they select: {@code build} or
  * {@code test} (whose unit graph has the test harness units, as {@code cargo test} builds them).
  */
 public record CargoSelection(String command, List<String> flags) {
     private static final List<String> WITH_VALUE = List.of("-p", "--package", "--features", "-F", "--profile", "--bin",
-            "--example", "--test", "--target", "--manifest-path", "--exclude", "--config");
+            "--example", "--test", "--bench", "--target", "--manifest-path", "--exclude", "--config");
     private static final List<String> SWITCHES = List.of("--workspace", "--all-features", "--no-default-features",
-            "--release", "--lib", "--bins", "--examples", "--tests", "--offline", "--locked", "--frozen", "-r");
+            "--release", "--lib", "--bins", "--examples", "--tests", "--benches", "--all-targets", "--offline", "--locked",
+            "--frozen", "-r");
 
     public CargoSelection {
         if (!command.equals("build") && !command.equals("test")) {

@@ -717,6 +717,8 @@ public final class WorkspaceBuilder {
                     }
                     if (u.target().isBin() && name.startsWith(crate + "-") && !name.endsWith(".d")) {
                         linkName = u.target().name();
+                    } else if (u.target().isExample() && name.startsWith(crate + "-") && !name.endsWith(".d")) {
+                        linkName = "examples/" + u.target().name(); // as cargo: target/<profile>/examples/<name>
                     } else if (name.startsWith("lib" + crate + "-") && (name.endsWith(".rlib") || name.endsWith(".so"))) {
                         linkName = "lib" + crate + name.substring(name.lastIndexOf('.'));
                     }
