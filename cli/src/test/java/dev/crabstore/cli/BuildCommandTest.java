@@ -63,6 +63,17 @@ class BuildCommandTest {
         assertTrue(r.stderr().contains("unused variable: `zz`"), r.stderr());
     }
 
+    /** A build script's warning is shown as cargo 1.95 shows it: {@code warning: greet@0.2.0: …} (a review). */
+    @Test
+    void buildScriptWarningsAreNamedAsCargoNamesThem() throws Exception {
+        Path ws = hello();
+        Path script = ws.resolve("greet/build.rs");
+        Files.writeString(script, Files.readString(script).replace("fn main() {",
+                "fn main() {\n    println!(\"cargo::warning=hello from the build script\");"));
+        CliRun r = CliRun.run(new byte[0], env(), "build", "--dir", ws.toString(), "--offline").assertOk();
+        assertTrue(r.stderr().contains("warning: greet@0.2.0: hello from the build script\n"), r.stderr());
+    }
+
     /** --examples and --example link the examples where cargo puts them (a review found nothing linked). */
     @Test
     void examplesAreLinkedIntoTheExamplesDirectory() throws Exception {

@@ -73,6 +73,7 @@ public final class BuildScriptRunBuiltin implements Builtin {
             throw new BuildFailedException("the build script of `" + pkg + "` reported errors:\n"
                     + String.join("\n", parsed.errors()));
         }
-        parsed.warnings().forEach(w -> job.log().append("warning: ").append(pkg).append(": ").append(w).append('\n'));
+        String who = pkg.replace(" v", "@"); // cargo's "warning: greet@0.2.0: …"
+        parsed.warnings().forEach(w -> job.log().append("warning: ").append(who).append(": ").append(w).append('\n'));
     }
 }
