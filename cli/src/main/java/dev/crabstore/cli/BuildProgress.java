@@ -40,6 +40,8 @@ final class BuildProgress implements BuildListener {
     private final Set<String> freshShown = ConcurrentHashMap.newKeySet();
     /** The directory of each path package's unit, which cargo's {@code Compiling} line names. */
     private final Map<StorePath, String> pathPackageDirs = new ConcurrentHashMap<>();
+    /** Where each unit's package comes from (its package id's source), to tell packages of one name apart. */
+    private final Map<StorePath, String> sourceOf = new ConcurrentHashMap<>();
     /** Units done without a build here (fresh, built elsewhere) whose kept warnings wait to be shown in order. */
     private final Set<StorePath> replayed = ConcurrentHashMap.newKeySet();
     private final ProgressBar bar;
@@ -60,7 +62,8 @@ final class BuildProgress implements BuildListener {
         seen.add(p);
         replayed.add(p);
         String pkg = d.env().get(UnitDerivationPlanner.ENV_PACKAGE);
-        if (verbose && pkg != null && d.builder().equals("builtin:rustc") && freshShown.add(pkg)) {
+        if (verbose && pkg != null && d.builder().equals("builtin:rustc")
+                && freshShown.add(pkg + " " + sourceOf.get(p))) {
             String dir = pathPackageDirs.get(p);
             bar.println("       Fresh " + pkg + (dir != null ? " (" + dir + ")" : "")); // as cargo -v
         }
@@ -83,7 +86,9 @@ final class BuildProgress implements BuildListener {
     public void started(StorePath p, Derivation d) {
         flushReplayed(); // the warnings of what was already done come before what starts now, as cargo shows them
         String pkg = d.env().get(UnitDerivationPlanner.ENV_PACKAGE);
-        if (pkg != null && d.builder().equals("builtin:rustc") && (compiling.add(pkg) || verbose)) {
+        // once per package, as cargo: two packages of one name and version from two sources are two
+        if (pkg != null && d.builder().equals("builtin:rustc") && (compiling.add(pkg + " " + sourceOf.get(p))
+                || verbose)) {
             String dir = pathPackageDirs.get(p); // cargo names where a path package is
             bar.println("   Compiling " + pkg + (dir != null ? " (" + dir + ")" : "")
                     + (verbose ? " (" + p.baseName() + ")" : ""));
@@ -186,6 +191,7 @@ final class BuildProgress implements BuildListener {
             if (u.packageId().isPath()) {
                 pathPackageDirs.put(drvPath, meta.manifestDir());
             }
+            sourceOf.put(drvPath, u.packageId().kind() + "+" + u.packageId().url());
             String fix = UnitLabels.fixCommand(pkg, u);
             if (fix != null) {
                 fixCommands.put(drvPath, fix);
