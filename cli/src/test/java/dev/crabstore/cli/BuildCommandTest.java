@@ -63,6 +63,22 @@ class BuildCommandTest {
         assertTrue(r.stderr().contains("unused variable: `zz`"), r.stderr());
     }
 
+    /** Under a custom profile that inherits from release, build scripts see PROFILE=release, as cargo's (a review). */
+    @Test
+    void aProfileInheritingReleaseIsReleaseToBuildScripts() throws Exception {
+        Path ws = hello();
+        Files.writeString(ws.resolve("Cargo.toml"), Files.readString(ws.resolve("Cargo.toml"))
+                + "\n[profile.custom]\ninherits = \"release\"\n\n[profile.deeper]\ninherits = \"custom\"\n");
+        Path script = ws.resolve("greet/build.rs");
+        Files.writeString(script, Files.readString(script).replace("fn main() {",
+                "fn main() {\n    println!(\"cargo::warning=PROFILE={}\", std::env::var(\"PROFILE\").unwrap());"));
+        CliRun r = CliRun.run(new byte[0], env(), "build", "--dir", ws.toString(), "--offline", "--profile",
+                "deeper").assertOk();
+        assertTrue(r.stderr().contains("warning: greet@0.2.0: PROFILE=release"), r.stderr());
+        CliRun dev = CliRun.run(new byte[0], env(), "build", "--dir", ws.toString(), "--offline").assertOk();
+        assertTrue(dev.stderr().contains("warning: greet@0.2.0: PROFILE=debug"), dev.stderr());
+    }
+
     /** A build script's warning is shown as cargo 1.95 shows it: {@code warning: greet@0.2.0: …} (a review). */
     @Test
     void buildScriptWarningsAreNamedAsCargoNamesThem() throws Exception {

@@ -479,8 +479,9 @@ public final class InvocationPlanner {
         env.put("NUM_JOBS", Integer.toString(settings.numJobs()));
         env.put("OPT_LEVEL", u.profile().optLevel());
         env.put("DEBUG", Boolean.toString(u.profile().rustcDebuginfo() != null));
-        env.put("PROFILE", u.profile().name().equals("release") || u.profile().name().equals("bench")
-                ? "release" : "debug");
+        String profile = u.profile().name();
+        env.put("PROFILE", profile.equals("release") || profile.equals("bench")
+                || settings.releaseProfiles().contains(profile) ? "release" : "debug");
         env.put("RUSTC", settings.rustc());
         env.put("RUSTDOC", settings.rustdoc());
         if (settings.linker() != null) {

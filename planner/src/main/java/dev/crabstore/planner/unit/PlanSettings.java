@@ -26,35 +26,43 @@ import java.util.Set;
  * @param hostCpu        what {@code -C target-cpu=native} means on this machine (its CPU and target features), or
  *                       null: an input of every unit whose flags say {@code native}, so that a unit built for one CPU
  *                       never stands in for another's
+ * @param releaseProfiles custom profiles that inherit, at the root, from {@code release} (build scripts see
+ *                       {@code PROFILE=release} under them, as under release and bench)
  */
 public record PlanSettings(String cargo, String rustc, String rustdoc, String hostTriple, boolean explicitTarget,
         List<String> rustflags, List<String> hostRustflags, String linker, int numJobs, List<String> targetCfg,
         Set<String> primaryPackages, Map<String, String> extraEnv, Set<String> withoutHarness,
-        Map<String, List<String>> lintFlags, String hostCpu) {
+        Map<String, List<String>> lintFlags, String hostCpu, Set<String> releaseProfiles) {
     /** Every test target with libtest's harness (cargo's default), no {@code [lints]}. */
     public PlanSettings(String cargo, String rustc, String rustdoc, String hostTriple, boolean explicitTarget,
             List<String> rustflags, List<String> hostRustflags, String linker, int numJobs, List<String> targetCfg,
             Set<String> primaryPackages, Map<String, String> extraEnv) {
         this(cargo, rustc, rustdoc, hostTriple, explicitTarget, rustflags, hostRustflags, linker, numJobs, targetCfg,
-                primaryPackages, extraEnv, Set.of(), Map.of(), null);
+                primaryPackages, extraEnv, Set.of(), Map.of(), null, Set.of());
     }
 
     /** These settings with {@code withoutHarness} replaced. */
     public PlanSettings withoutHarness(Set<String> targets) {
         return new PlanSettings(cargo, rustc, rustdoc, hostTriple, explicitTarget, rustflags, hostRustflags, linker,
-                numJobs, targetCfg, primaryPackages, extraEnv, targets, lintFlags, hostCpu);
+                numJobs, targetCfg, primaryPackages, extraEnv, targets, lintFlags, hostCpu, releaseProfiles);
     }
 
     /** These settings with the {@link ManifestLints} flags of each package (by package id) replaced. */
     public PlanSettings withLintFlags(Map<String, List<String>> flags) {
         return new PlanSettings(cargo, rustc, rustdoc, hostTriple, explicitTarget, rustflags, hostRustflags, linker,
-                numJobs, targetCfg, primaryPackages, extraEnv, withoutHarness, flags, hostCpu);
+                numJobs, targetCfg, primaryPackages, extraEnv, withoutHarness, flags, hostCpu, releaseProfiles);
     }
 
     /** These settings with {@code hostCpu} replaced. */
     public PlanSettings withHostCpu(String cpu) {
         return new PlanSettings(cargo, rustc, rustdoc, hostTriple, explicitTarget, rustflags, hostRustflags, linker,
-                numJobs, targetCfg, primaryPackages, extraEnv, withoutHarness, lintFlags, cpu);
+                numJobs, targetCfg, primaryPackages, extraEnv, withoutHarness, lintFlags, cpu, releaseProfiles);
+    }
+
+    /** These settings with {@code releaseProfiles} replaced. */
+    public PlanSettings withReleaseProfiles(Set<String> profiles) {
+        return new PlanSettings(cargo, rustc, rustdoc, hostTriple, explicitTarget, rustflags, hostRustflags, linker,
+                numJobs, targetCfg, primaryPackages, extraEnv, withoutHarness, lintFlags, hostCpu, profiles);
     }
 
     /** How {@code withoutHarness} names a target: {@code <package id> <kind> <name>}, kind as the manifest's table. */
@@ -74,6 +82,7 @@ public record PlanSettings(String cargo, String rustc, String rustdoc, String ho
         extraEnv = Map.copyOf(extraEnv);
         withoutHarness = Set.copyOf(withoutHarness);
         lintFlags = Map.copyOf(lintFlags);
+        releaseProfiles = Set.copyOf(releaseProfiles);
         if (numJobs < 1) {
             throw new IllegalArgumentException("numJobs must be positive");
         }

@@ -257,7 +257,8 @@ public final class WorkspaceBuilder {
         }
         PlanSettings settings = settings(cargo.unitGraph(), entry.toolchain(), config, target, ws)
                 .withoutHarness(HarnessFreeTargets.of(cargo.unitGraph(), cargo.metadata()))
-                .withLintFlags(PackageLints.of(cargo.unitGraph(), cargo.metadata()));
+                .withLintFlags(PackageLints.of(cargo.unitGraph(), cargo.metadata()))
+                .withReleaseProfiles(ProfileRoots.releaseLike(Path.of(cargo.metadata().workspaceRoot(), "Cargo.toml")));
         UnitDerivationPlan plan = derive(ws, cargo, entry.toolchain(), lock, config, settings, sources);
         join(cacheWrite);
         return new Planned(cargo, entry.toolchain(), sources, settings, plan);
