@@ -105,6 +105,11 @@ class BuildCommandTest {
         assertEquals("ex2\n", run(ws.resolve("target/debug/examples/ex2")));
         CliRun.run(new byte[0], env(), "build", "--dir", ws.toString(), "--offline", "--workspace", "--exclude",
                 "greet-macros", "--all-targets").assertOk();
+        // a staticlib lands where cargo puts it, too
+        Path greet = ws.resolve("greet/Cargo.toml");
+        Files.writeString(greet, Files.readString(greet) + "\n[lib]\ncrate-type = [\"rlib\", \"staticlib\"]\n");
+        CliRun.run(new byte[0], env(), "build", "--dir", ws.toString(), "--offline", "-p", "greet").assertOk();
+        assertTrue(Files.isRegularFile(ws.resolve("target/debug/libgreet.a")));
     }
 
     /** The workspace's [lints] reach rustc as cargo passes them: a forbidden unsafe block fails the build (a review). */

@@ -720,7 +720,8 @@ public final class WorkspaceBuilder {
                         linkName = u.target().name();
                     } else if (u.target().isExample() && name.startsWith(crate + "-") && !name.endsWith(".d")) {
                         linkName = "examples/" + u.target().name(); // as cargo: target/<profile>/examples/<name>
-                    } else if (name.startsWith("lib" + crate + "-") && (name.endsWith(".rlib") || name.endsWith(".so"))) {
+                    } else if (name.startsWith("lib" + crate + "-") && (name.endsWith(".rlib") || name.endsWith(".so")
+                            || name.endsWith(".a"))) { // rlib, dylib/cdylib/proc-macro, staticlib
                         linkName = "lib" + crate + name.substring(name.lastIndexOf('.'));
                     }
                     if (linkName != null) {
