@@ -46,6 +46,8 @@ public final class BwrapSandbox implements CommandRunner {
         List<String> cmd = new ArrayList<>();
         cmd.add(bwrap.toString());
         cmd.add("--unshare-all");
+        cmd.add("--hostname"); // as Nix's sandbox: the machine's name is no input of a build
+        cmd.add("localhost");
         cmd.add("--die-with-parent");
         cmd.add("--new-session");
         cmd.add("--clearenv");

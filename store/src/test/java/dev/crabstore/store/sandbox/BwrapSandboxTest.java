@@ -58,6 +58,15 @@ class BwrapSandboxTest {
         assertFalse(text.contains("USER "), "no caller env leaks: " + text);
     }
 
+    /** A review found the host's name visible to builds (a build script embedding it would differ per machine). */
+    @Test
+    void isCalledLocalhost() throws Exception {
+        ProcessOutcome r = sh("cat /proc/sys/kernel/hostname", List.of(Mount.writable(
+                Files.createDirectories(dir.resolve("build")), "/build")), Map.of("PATH", "/usr/bin:/bin"));
+        assertTrue(r.succeeded(), r.stderrText());
+        assertEquals("localhost", r.stdoutText().strip());
+    }
+
     @Test
     void hasNoNetwork() throws Exception {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
