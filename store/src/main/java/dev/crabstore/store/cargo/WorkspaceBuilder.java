@@ -674,14 +674,17 @@ public final class WorkspaceBuilder {
     }
 
     /**
-     * What is left out of a package's source: build output and VCS metadata (as cargo does), and crabstore's own
-     * project config (which substituters to ask must not change what is built).
+     * What is left out of a package's source: build output and VCS metadata, nested packages (a directory below it
+     * with a Cargo.toml of its own: workspace members under a root package, {@code vendor/} crates), as cargo lists a
+     * path package's files, and crabstore's own project config (which substituters to ask must not change what is
+     * built). Directories are asked before what is in them, so a nested package costs one stat.
      */
     static boolean isIgnored(Path packageDir, Path p) {
         Path rel = packageDir.relativize(p);
         String first = rel.getNameCount() > 0 ? rel.getName(0).toString() : "";
         return Set.of("target", ".git", ".hg", ".svn", ".jj").contains(first)
-                || rel.getNameCount() == 1 && first.equals(ConfigFiles.PROJECT_FILE);
+                || rel.getNameCount() == 1 && first.equals(ConfigFiles.PROJECT_FILE)
+                || !rel.toString().isEmpty() && Files.isRegularFile(p.resolve("Cargo.toml"));
     }
 
     /**

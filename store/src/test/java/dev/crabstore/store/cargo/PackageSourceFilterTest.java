@@ -20,4 +20,18 @@ class PackageSourceFilterTest {
         assertFalse(WorkspaceBuilder.isIgnored(PKG, PKG.resolve("src/main.rs")));
         assertFalse(WorkspaceBuilder.isIgnored(PKG, PKG.resolve("Cargo.toml")));
     }
+
+    /** As cargo lists a path package's files: a directory with a Cargo.toml of its own is another package (a review). */
+    @Test
+    void nestedPackagesAreLeftOut(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path root = dir.resolve("root");
+        java.nio.file.Files.createDirectories(root.resolve("vendor/heck/src"));
+        java.nio.file.Files.createDirectories(root.resolve("src"));
+        java.nio.file.Files.writeString(root.resolve("Cargo.toml"), "[package]\n");
+        java.nio.file.Files.writeString(root.resolve("vendor/heck/Cargo.toml"), "[package]\n");
+        assertFalse(WorkspaceBuilder.isIgnored(root, root), "the package itself");
+        assertFalse(WorkspaceBuilder.isIgnored(root, root.resolve("src")));
+        assertFalse(WorkspaceBuilder.isIgnored(root, root.resolve("vendor")), "no package of its own");
+        assertTrue(WorkspaceBuilder.isIgnored(root, root.resolve("vendor/heck")));
+    }
 }
