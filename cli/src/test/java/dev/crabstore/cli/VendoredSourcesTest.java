@@ -64,6 +64,24 @@ class VendoredSourcesTest {
         assertEquals("4242\n", new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
     }
 
+    /** An edited vendored file is refused, as cargo refuses it (a review found it built). */
+    @Test
+    void anEditedVendoredFileIsRefused() throws Exception {
+        Tools.require("cargo");
+        Tools.require("bwrap");
+        Path lib = ws.resolve("vendor/itoa/src/lib.rs");
+        String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(Files.readAllBytes(lib)));
+        Files.writeString(ws.resolve("vendor/itoa/.cargo-checksum.json"), "{\"files\":{\"src/lib.rs\":\"" + sha
+                + "\"},\"package\":\"" + CHECKSUM + "\"}");
+        build().assertOk();
+        Files.writeString(lib, Files.readString(lib) + "\n// edited\n");
+        CliRun r = build();
+        assertEquals(2, r.exitCode(), r.stderr());
+        assertTrue(r.stderr().contains("the listed checksum of " + lib + " has changed"), r.stderr());
+        assertTrue(r.stderr().contains("use [patch] instead"), r.stderr());
+    }
+
     /**
      * cargo refuses a vendored package whose checksum changed when it plans; when the cached plan is reused (the
      * vendor directory is not part of its key), crabstore's own check refuses it.

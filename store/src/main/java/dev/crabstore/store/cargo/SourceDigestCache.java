@@ -50,6 +50,16 @@ public final class SourceDigestCache {
      * {@code filterId} names the filter: the same tree filtered otherwise has another entry.
      */
     public NarDigest digest(Path tree, String filterId, Predicate<Path> include) {
+        return digest(tree, filterId, include, t -> { });
+    }
+
+    /**
+     * As above; {@code check} is run on the tree before it is hashed, only when the cache has no entry for it as it
+     * stats now (a check of the contents, such as a vendored crate's checksums, then costs nothing while it is
+     * unchanged).
+     */
+    public NarDigest digest(Path tree, String filterId, Predicate<Path> include,
+            java.util.function.Consumer<Path> check) {
         long started = nowMillis.getAsLong();
         List<String> before = listing(tree, include);
         Path file = dir.resolve(key(tree, filterId));
@@ -59,6 +69,7 @@ public final class SourceDigestCache {
                 return cached;
             }
         }
+        check.accept(tree);
         NarDigest d = NarDumper.digest(tree, include);
         // Recorded only if nothing changed while it was hashed and nothing is too fresh to be trusted.
         if (before != null && !racy(before, started) && before.equals(listing(tree, include))) {

@@ -576,7 +576,7 @@ public final class WorkspaceBuilder {
                 if (where instanceof RegistrySources.CrateLocation.Vendored v) {
                     Path checksums = v.dir().resolve(".cargo-checksum.json");
                     StorePath p = sourceTree(trees, digests, v.dir(), pkg.name() + "-" + pkg.version() + "-source",
-                            "vendored-crate", f -> !f.equals(checksums));
+                            "vendored-crate", f -> !f.equals(checksums), VendoredChecksums::verify);
                     sources.put(id, PackageSource.added(p));
                     continue;
                 }
@@ -645,8 +645,14 @@ public final class WorkspaceBuilder {
     /** The store path {@code dir} will be added under (hashed, or its digest cached), recorded in {@code trees}. */
     private StorePath sourceTree(List<SourceTree> trees, SourceDigestCache digests, Path dir, String name,
             String filterId, Predicate<Path> include) {
+        return sourceTree(trees, digests, dir, name, filterId, include, t -> { });
+    }
+
+    /** As above, {@code check}ing the tree's contents whenever it is hashed ({@link SourceDigestCache#digest}). */
+    private StorePath sourceTree(List<SourceTree> trees, SourceDigestCache digests, Path dir, String name,
+            String filterId, Predicate<Path> include, java.util.function.Consumer<Path> check) {
         String n = StorePath.sanitizeName(name);
-        NarDigest d = digests.digest(dir, filterId, include);
+        NarDigest d = digests.digest(dir, filterId, include, check);
         StorePath p = home.storeDir().makeSourcePath(n, d.narHash(), List.of(), false);
         trees.add(new SourceTree(dir, n, include, d, p));
         return p;
