@@ -67,7 +67,7 @@ final class BuildProgress implements BuildListener {
             String dir = pathPackageDirs.get(p);
             bar.println("       Fresh " + pkg + (dir != null ? " (" + dir + ")" : "")); // as cargo -v
         }
-        bar.finished(p.name());
+        bar.finished(label(p, d));
     }
 
     @Override
@@ -79,7 +79,7 @@ final class BuildProgress implements BuildListener {
             bar.println("      Waited for " + d.env().getOrDefault(UnitDerivationPlanner.ENV_PACKAGE, d.name()) + " ("
                     + p.baseName() + "): built by another process");
         }
-        bar.finished(p.name());
+        bar.finished(label(p, d));
     }
 
     @Override
@@ -95,7 +95,7 @@ final class BuildProgress implements BuildListener {
         } else if (verbose) {
             bar.println("    Building " + p.baseName());
         }
-        bar.started(p.name());
+        bar.started(label(p, d));
     }
 
     @Override
@@ -106,7 +106,7 @@ final class BuildProgress implements BuildListener {
         if (!log.isBlank() && (verbose || isLocal(d))) {
             bar.print(Ansi.forStderr(log.endsWith("\n") ? log : log + "\n"));
         }
-        bar.finished(p.name());
+        bar.finished(label(p, d));
     }
 
     /**
@@ -164,6 +164,13 @@ final class BuildProgress implements BuildListener {
         ready.sort(java.util.Comparator.<StorePath>comparingInt(p -> rank.getOrDefault(p, Integer.MAX_VALUE))
                 .thenComparing(StorePath::toString));
         ready.forEach(this::showPending);
+    }
+
+    /** How the status line names a unit, as cargo's: the crate ({@code syn}), else the derivation's name. */
+    private static String label(StorePath p, Derivation d) {
+        String pkg = d.env().get(UnitDerivationPlanner.ENV_PACKAGE);
+        return pkg != null ? pkg.substring(0, pkg.lastIndexOf(" v") > 0 ? pkg.lastIndexOf(" v") : pkg.length())
+                : p.name().replaceFirst("\\.drv$", "");
     }
 
     /** {@code 1 warning}, {@code 2 warnings}. */
@@ -225,7 +232,7 @@ final class BuildProgress implements BuildListener {
 
     @Override
     public void substituting(StorePath p, Derivation d) {
-        bar.started(p.name());
+        bar.started(label(p, d));
     }
 
     @Override
@@ -239,7 +246,7 @@ final class BuildProgress implements BuildListener {
             bar.println(" Substituted " + pkg + (verbose ? " (" + p.baseName() + ") from " + from : ""));
         }
         showPending(p); // a member's warnings, from the log the cache keeps beside it
-        bar.finished(p.name());
+        bar.finished(label(p, d));
     }
 
     @Override
@@ -274,7 +281,7 @@ final class BuildProgress implements BuildListener {
         } else if (!message.startsWith("dependency ") && !message.startsWith("not built")) {
             bar.println(Ansi.forStderr("error: " + message));
         }
-        bar.finished(p.name());
+        bar.finished(label(p, d));
     }
 
     /**

@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * cargo's live status line on a terminal: {@code Building [=====>    ] 12/35 (4 fetched, 1.2 MiB): serde, syn} (units
@@ -17,7 +16,8 @@ final class ProgressBar {
     private static final int WIDTH = 25;
     private final PrintStream err;
     private final boolean enabled;
-    private final Set<String> running = new LinkedHashSet<>();
+    /** What runs now, one entry per unit (two units of one crate are two entries, shown once). */
+    private final java.util.List<String> running = new java.util.ArrayList<>();
     private int total;
     private int done;
     private int fetched;
@@ -112,7 +112,7 @@ final class ProgressBar {
                     .append(')');
         }
         if (!running.isEmpty()) {
-            sb.append(": ").append(String.join(", ", running));
+            sb.append(": ").append(String.join(", ", new LinkedHashSet<>(running)));
         }
         String line = sb.length() > 100 ? sb.substring(0, 97) + "..." : sb.toString();
         err.print(line);

@@ -213,6 +213,9 @@ class BuildCommandTest {
         env.put("CRABSTORE_PROGRESS", "always");
         CliRun r = CliRun.run(new byte[0], env, "build", "--dir", ws.toString(), "--offline").assertOk();
         assertTrue(r.stderr().contains("\r\u001b[K    Building [") && r.stderr().contains("/5"), r.stderr());
+        // units named as cargo names them there: crates, not derivation files (a review)
+        assertTrue(r.stderr().matches("(?s).*\\] \\d/5: (greet|greet-macros|hello)\\b.*"), r.stderr());
+        assertFalse(r.stderr().contains(".drv"), r.stderr());
         String last = r.stderr().substring(r.stderr().lastIndexOf('\r'));
         assertTrue(last.startsWith("\r\u001b[K    Finished"), "the bar is erased before the summary: " + last);
         env.put("CRABSTORE_PROGRESS", "never");
