@@ -278,10 +278,21 @@ final class BuildProgress implements BuildListener {
             // rustc's diagnostics were shown as they came (diagnostics()); else the message carries them
             bar.println(Ansi.forStderr((reported.containsKey(p) || body.isEmpty() ? "" : body + "\n\n") + "error: "
                     + headline));
+            if (readOutsideItsPackage(reported.get(p), body)) {
+                bar.println("note: a unit sees only its own package's files; list the workspace's files it reads in "
+                        + "`workspace-files` of .crabstore.toml (e.g. workspace-files = [\"README.md\"])");
+            }
         } else if (!message.startsWith("dependency ") && !message.startsWith("not built")) {
             bar.println(Ansi.forStderr("error: " + message));
         }
         bar.finished(label(p, d));
+    }
+
+    /** Whether rustc could not read a file above the package ({@code include_str!("../../README.md")}). */
+    private static boolean readOutsideItsPackage(Diagnostics reported, String body) {
+        java.util.function.Predicate<String> outside = m -> m.startsWith("couldn't read `") && m.contains("../");
+        return reported != null ? reported.shown().stream().map(Diagnostic::message).anyMatch(outside)
+                : body.lines().anyMatch(l -> outside.test(l.replaceFirst("^error: ", "")));
     }
 
     /**

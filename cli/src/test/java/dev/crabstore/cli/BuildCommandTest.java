@@ -63,6 +63,35 @@ class BuildCommandTest {
         assertTrue(r.stderr().contains("unused variable: `zz`"), r.stderr());
     }
 
+    /**
+     * A member reading a file of the workspace outside its package ({@code include_str!("../../README.md")}): the
+     * sandbox does not have it, the error says how to give it (a review), {@code workspace-files} does, and an edit of
+     * the file rebuilds what reads it.
+     */
+    @Test
+    void workspaceFilesAreGivenToMembersWhenListed() throws Exception {
+        Path ws = hello();
+        Files.writeString(ws.resolve("README.md"), "The greeting crates.\n");
+        Path lib = ws.resolve("greet/src/lib.rs");
+        Files.writeString(lib, "#![doc = include_str!(\"../../README.md\")]\n" + Files.readString(lib)
+                .replaceAll("(?m)^//!.*\n", ""));
+        CliRun missing = CliRun.run(new byte[0], env(), "build", "--dir", ws.toString(), "--offline");
+        assertEquals(1, missing.exitCode(), missing.stderr());
+        assertTrue(missing.stderr().contains("couldn't read `greet/src/../../README.md`"), missing.stderr());
+        assertTrue(missing.stderr().contains("`workspace-files` of .crabstore.toml"), missing.stderr());
+
+        Files.writeString(ws.resolve(".crabstore.toml"), "workspace-files = [\"README.md\"]\n");
+        CliRun.run(new byte[0], env(), "build", "--dir", ws.toString(), "--offline").assertOk();
+        Files.writeString(ws.resolve("README.md"), "The greeting crates, edited.\n");
+        CliRun edited = CliRun.run(new byte[0], env(), "build", "--dir", ws.toString(), "--offline").assertOk();
+        assertTrue(edited.stderr().contains("Compiling greet v0.2.0"), "the README is an input: " + edited.stderr());
+
+        Files.writeString(ws.resolve(".crabstore.toml"), "workspace-files = [\"docs/missing.md\"]\n");
+        CliRun bad = CliRun.run(new byte[0], env(), "build", "--dir", ws.toString(), "--offline");
+        assertEquals(2, bad.exitCode(), bad.stderr());
+        assertTrue(bad.stderr().contains(".crabstore.toml: 'workspace-files' names docs/missing.md"), bad.stderr());
+    }
+
     /** Under a custom profile that inherits from release, build scripts see PROFILE=release, as cargo's (a review). */
     @Test
     void aProfileInheritingReleaseIsReleaseToBuildScripts() throws Exception {

@@ -30,9 +30,13 @@ import tools.jackson.dataformat.toml.TomlMapper;
  * @param keepOutputs       Nix's {@code keep-outputs}: {@code gc} keeps the outputs of every live {@code .drv}, so a
  *                          workspace's last build keeps its whole build-time closure (default true, unlike Nix:
  *                          a checkout's dependencies should survive a gc as they survive in cargo's {@code target/})
+ * @param workspaceFiles    files and directories of the workspace, relative to its root, that every member's units
+ *                          see at their place (a sandbox shows a unit only its own package otherwise): what
+ *                          {@code include_str!("../../README.md")} or a build script's {@code ../proto} read
  */
 public record CrabstoreConfig(List<String> substituters, List<String> trustedPublicKeys, List<String> secretKeyFiles,
-        Optional<String> store, Duration negativeTtl, Duration downloadTimeout, boolean keepOutputs) {
+        Optional<String> store, Duration negativeTtl, Duration downloadTimeout, boolean keepOutputs,
+        List<String> workspaceFiles) {
     public static final String SUBSTITUTERS = "substituters";
     public static final String TRUSTED_PUBLIC_KEYS = "trusted-public-keys";
     public static final String SECRET_KEY_FILES = "secret-key-files";
@@ -40,13 +44,15 @@ public record CrabstoreConfig(List<String> substituters, List<String> trustedPub
     public static final String NEGATIVE_TTL = "narinfo-cache-negative-ttl";
     public static final String DOWNLOAD_TIMEOUT = "stalled-download-timeout";
     public static final String KEEP_OUTPUTS = "keep-outputs";
+    public static final String WORKSPACE_FILES = "workspace-files";
     private static final Set<String> KEYS = new TreeSet<>(Set.of(SUBSTITUTERS, TRUSTED_PUBLIC_KEYS, SECRET_KEY_FILES,
-            STORE, NEGATIVE_TTL, DOWNLOAD_TIMEOUT, KEEP_OUTPUTS));
+            STORE, NEGATIVE_TTL, DOWNLOAD_TIMEOUT, KEEP_OUTPUTS, WORKSPACE_FILES));
 
     public CrabstoreConfig {
         substituters = List.copyOf(substituters);
         trustedPublicKeys = List.copyOf(trustedPublicKeys);
         secretKeyFiles = List.copyOf(secretKeyFiles);
+        workspaceFiles = List.copyOf(workspaceFiles);
     }
 
     /**
@@ -55,7 +61,7 @@ public record CrabstoreConfig(List<String> substituters, List<String> trustedPub
      */
     public static CrabstoreConfig defaults() {
         return new CrabstoreConfig(List.of(), List.of(), List.of(), Optional.empty(), Duration.ofHours(1),
-                Duration.ofSeconds(30), true);
+                Duration.ofSeconds(30), true, List.of());
     }
 
     /**
@@ -65,12 +71,12 @@ public record CrabstoreConfig(List<String> substituters, List<String> trustedPub
      */
     public record Layer(String origin, Optional<List<String>> substituters, Optional<List<String>> trustedPublicKeys,
             Optional<List<String>> secretKeyFiles, Optional<String> store, Optional<Duration> negativeTtl,
-            Optional<Duration> downloadTimeout, Optional<Boolean> keepOutputs) {
+            Optional<Duration> downloadTimeout, Optional<Boolean> keepOutputs, Optional<List<String>> workspaceFiles) {
         /** This layer with {@code f} applied to each path it names (secret key files and the store). */
         public Layer mapPaths(java.util.function.UnaryOperator<String> f) {
             return new Layer(origin, substituters, trustedPublicKeys,
                     secretKeyFiles.map(l -> l.stream().map(f).toList()), store.map(f), negativeTtl, downloadTimeout,
-                    keepOutputs);
+                    keepOutputs, workspaceFiles);
         }
     }
 
@@ -87,7 +93,7 @@ public record CrabstoreConfig(List<String> substituters, List<String> trustedPub
         }
         if (root == null || root.isMissingNode() || root.isNull()) {
             return new Layer(origin, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
-                    Optional.empty(), Optional.empty(), Optional.empty());
+                    Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
         }
         for (Map.Entry<String, JsonNode> e : root.properties()) {
             if (!KEYS.contains(e.getKey())) {
@@ -122,9 +128,19 @@ public record CrabstoreConfig(List<String> substituters, List<String> trustedPub
             }
             return n.asBoolean();
         });
+        Optional<List<String>> workspaceFiles = Optional.ofNullable(root.get(WORKSPACE_FILES)).map(n -> {
+            List<String> l = strings(n, WORKSPACE_FILES, origin);
+            for (String f : l) {
+                java.nio.file.Path p = java.nio.file.Path.of(f).normalize();
+                if (f.isBlank() || p.isAbsolute() || p.startsWith("..") || p.toString().isEmpty()) {
+                    throw wrongType(origin, WORKSPACE_FILES, "paths inside the workspace, relative to its root", n);
+                }
+            }
+            return l;
+        });
         return new Layer(origin, Optional.ofNullable(root.get(SUBSTITUTERS)).map(n -> strings(n, SUBSTITUTERS, origin)),
                 keys, Optional.ofNullable(root.get(SECRET_KEY_FILES)).map(n -> strings(n, SECRET_KEY_FILES, origin)),
-                store, ttl, timeout, keepOutputs);
+                store, ttl, timeout, keepOutputs, workspaceFiles);
     }
 
     /** These settings with the keys {@code layer} sets replaced. */
@@ -132,7 +148,8 @@ public record CrabstoreConfig(List<String> substituters, List<String> trustedPub
         return new CrabstoreConfig(layer.substituters().orElse(substituters),
                 layer.trustedPublicKeys().orElse(trustedPublicKeys), layer.secretKeyFiles().orElse(secretKeyFiles),
                 layer.store().or(() -> store), layer.negativeTtl().orElse(negativeTtl),
-                layer.downloadTimeout().orElse(downloadTimeout), layer.keepOutputs().orElse(keepOutputs));
+                layer.downloadTimeout().orElse(downloadTimeout), layer.keepOutputs().orElse(keepOutputs),
+                layer.workspaceFiles().orElse(workspaceFiles));
     }
 
     /** These settings with the {@code CRABSTORE_*} variables that are set (even to "") replacing their keys. */
@@ -141,19 +158,19 @@ public record CrabstoreConfig(List<String> substituters, List<String> trustedPub
         keys.ifPresent(l -> l.forEach(k -> checkKey(k, "CRABSTORE_TRUSTED_PUBLIC_KEYS")));
         return new CrabstoreConfig(words(env.get("CRABSTORE_SUBSTITUTERS")).orElse(substituters),
                 keys.orElse(trustedPublicKeys), words(env.get("CRABSTORE_SECRET_KEY_FILES")).orElse(secretKeyFiles),
-                store, negativeTtl, downloadTimeout, keepOutputs);
+                store, negativeTtl, downloadTimeout, keepOutputs, workspaceFiles);
     }
 
     public CrabstoreConfig withSubstituters(List<String> urls) {
         return new CrabstoreConfig(urls, trustedPublicKeys, secretKeyFiles, store, negativeTtl, downloadTimeout,
-                keepOutputs);
+                keepOutputs, workspaceFiles);
     }
 
     /** These settings trusting {@code keys} instead (each checked; {@code origin} names them in errors). */
     public CrabstoreConfig withTrustedPublicKeys(List<String> keys, String origin) {
         keys.forEach(k -> checkKey(k, origin));
         return new CrabstoreConfig(substituters, keys, secretKeyFiles, store, negativeTtl, downloadTimeout,
-                keepOutputs);
+                keepOutputs, workspaceFiles);
     }
 
     /** A space-separated list (as the environment and the command line give them), or empty for null. */

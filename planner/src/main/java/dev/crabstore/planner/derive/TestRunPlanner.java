@@ -123,6 +123,10 @@ public final class TestRunPlanner {
                 throw new UnitGraphException("no source for package " + graph.unit(i).pkgId());
             }
             src.drv().ifPresentOrElse(d -> b.inputDrv(d, "out"), () -> b.inputSrc(src.path()));
+            if (settings.workspaceFiles() != null) { // linked by the shared ENV_SYMLINKS: a harness reads them too
+                compile.inputSrcs().stream().filter(p -> storeDir.print(p).equals(settings.workspaceFiles()
+                        .storePath())).forEach(b::inputSrc);
+            }
             Derivation d = b.buildInputAddressed(hasher);
             StorePath drvPath = d.drvPath(storeDir);
             known.put(drvPath, d);

@@ -17,6 +17,7 @@ import dev.crabstore.planner.unit.Unit;
 import dev.crabstore.planner.unit.UnitDependency;
 import dev.crabstore.planner.unit.UnitGraph;
 import dev.crabstore.planner.unit.UnitGraphException;
+import dev.crabstore.planner.unit.WorkspaceFiles;
 import dev.crabstore.planner.unit.UnitLayout;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -205,7 +206,19 @@ public final class UnitDerivationPlanner {
             }
             src.drv().ifPresentOrElse(d -> b.inputDrv(d, "out"), () -> b.inputSrc(src.path()));
             String dir = sandboxDir(pkg);
-            b.env(ENV_SYMLINKS, dir.startsWith("/build/") ? dir + "=" + storeDir.print(src.path()) : "");
+            StringBuilder links = new StringBuilder(dir.startsWith("/build/") ? dir + "=" + storeDir.print(src.path())
+                    : "");
+            WorkspaceFiles shared = settings.workspaceFiles();
+            if (shared != null && dir.startsWith(WORKSPACE + "/")) { // a member: the root package has them already
+                b.inputSrc(storeDir.parsePath(shared.storePath()));
+                for (String e : shared.entries()) {
+                    if (!dir.equals(WORKSPACE + "/" + e) && !dir.startsWith(WORKSPACE + "/" + e + "/")) {
+                        links.append('\n').append(WORKSPACE).append('/').append(e).append('=')
+                                .append(shared.storePath()).append('/').append(e);
+                    }
+                }
+            }
+            b.env(ENV_SYMLINKS, links.toString());
             for (int d : transitiveInputs(i)) {
                 b.inputDrv(drvPaths[d], "out");
             }

@@ -721,8 +721,49 @@ public final class Realiser {
             mounts.add(Mount.readOnly(store.realPath(in), sd.print(in)));
         }
         mounts.add(Mount.writable(buildDir, BuildEnvironment.BUILD_DIR));
+        mounts.addAll(sourceBinds(buildDir, sd));
         mounts.addAll(extraMounts);
         return runner.run(new SandboxSpec(argv, env, cwd, mounts, timeout));
+    }
+
+    /**
+     * The package sources linked into the build dir ({@code /build/ws/greet -> /crabstore/store/…-source}) made bind
+     * mounts at the same places: through a link, {@code greet/src/../../README.md} leads into the store, not to the
+     * workspace's README.md beside {@code greet} (the {@code workspace-files} of .crabstore.toml), as it does on disk.
+     */
+    private List<Mount> sourceBinds(Path buildDir, StoreDir sd) {
+        List<Mount> binds = new ArrayList<>();
+        List<Path> links;
+        try (java.util.stream.Stream<Path> s = Files.walk(buildDir)) {
+            links = s.filter(Files::isSymbolicLink).toList();
+        } catch (IOException e) {
+            throw new StoreIOException("cannot list the build dir " + buildDir, e);
+        }
+        for (Path link : links) {
+            try {
+                String target = Files.readSymbolicLink(link).toString();
+                if (!target.startsWith(sd.path() + "/")) {
+                    continue;
+                }
+                String rest = target.substring(sd.path().length() + 1);
+                int slash = rest.indexOf('/');
+                StorePath p = sd.parsePath(sd.path() + "/" + (slash < 0 ? rest : rest.substring(0, slash)));
+                Path host = store.realPath(p);
+                if (slash >= 0) {
+                    host = host.resolve(rest.substring(slash + 1));
+                }
+                Files.delete(link);
+                if (Files.isDirectory(host)) {
+                    Files.createDirectories(link);
+                } else {
+                    Files.createFile(link);
+                }
+                binds.add(Mount.readOnly(host, BuildEnvironment.BUILD_DIR + "/" + buildDir.relativize(link)));
+            } catch (IOException e) {
+                throw new StoreIOException("cannot mount the source linked at " + link, e);
+            }
+        }
+        return binds;
     }
 
     /** Every store path the build may see: the input sources and input outputs, with their references. */

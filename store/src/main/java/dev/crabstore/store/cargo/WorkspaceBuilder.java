@@ -259,9 +259,9 @@ public final class WorkspaceBuilder {
                 .withoutHarness(HarnessFreeTargets.of(cargo.unitGraph(), cargo.metadata()))
                 .withLintFlags(PackageLints.of(cargo.unitGraph(), cargo.metadata()))
                 .withReleaseProfiles(ProfileRoots.releaseLike(Path.of(cargo.metadata().workspaceRoot(), "Cargo.toml")));
-        UnitDerivationPlan plan = derive(ws, cargo, entry.toolchain(), lock, config, settings, sources);
+        Derived derived = derive(ws, cargo, entry.toolchain(), lock, config, settings, sources);
         join(cacheWrite);
-        return new Planned(cargo, entry.toolchain(), sources, settings, plan);
+        return new Planned(cargo, entry.toolchain(), sources, derived.settings(), derived.plan());
     }
 
     private static <T> T join(CompletableFuture<T> f) {
@@ -395,8 +395,17 @@ public final class WorkspaceBuilder {
             List<Path> artifacts) {
         Path ws = workspace.toAbsolutePath().normalize();
         NoopFingerprint.Inputs in = new NoopFingerprint.Inputs();
-        for (String f : List.of("Cargo.toml", "Cargo.lock", "rust-toolchain", "rust-toolchain.toml")) {
+        for (String f : List.of("Cargo.toml", "Cargo.lock", "rust-toolchain", "rust-toolchain.toml",
+                ConfigFiles.PROJECT_FILE)) {
             in.file(ws.resolve(f));
+        }
+        for (String shared : ConfigFiles.load(env, ws).workspaceFiles()) { // what members see of the workspace
+            Path p = ws.resolve(shared).normalize();
+            if (Files.isDirectory(p)) {
+                in.tree(p, f -> false);
+            } else {
+                in.file(p);
+            }
         }
         for (Path d = ws; d != null; d = d.getParent()) {
             in.file(d.resolve(".cargo"));
@@ -544,14 +553,35 @@ public final class WorkspaceBuilder {
                 .check(drvs, rounds), builtInstead);
     }
 
+    /** A plan's derivations, and the settings they were made with (the workspace's shared files added). */
+    record Derived(UnitDerivationPlan plan, PlanSettings settings) {}
+
     /** Sources into the store and one derivation per unit, every .drv written to the store. */
-    UnitDerivationPlan derive(Path ws, CargoPlan cargo, RustToolchain toolchain, CargoLock lock, CargoConfig config,
+    Derived derive(Path ws, CargoPlan cargo, RustToolchain toolchain, CargoLock lock, CargoConfig config,
             PlanSettings settings, Map<String, PackageSource> sources) {
         StoreDir sd = home.storeDir();
         UnitGraph g = cargo.unitGraph();
         RegistrySources registry = null;
         SourceDigestCache digests = new SourceDigestCache(home.root().resolve("var/source-digests"));
         List<SourceTree> trees = new ArrayList<>();
+        List<String> shared = ConfigFiles.load(env, ws).workspaceFiles();
+        if (!shared.isEmpty()) {
+            List<Path> entries = shared.stream().map(e -> Path.of(e).normalize()).toList();
+            for (Path e : entries) {
+                if (!Files.exists(ws.resolve(e))) {
+                    throw new dev.crabstore.core.InvalidFormatException(ws.resolve(ConfigFiles.PROJECT_FILE) + ": '"
+                            + dev.crabstore.planner.config.CrabstoreConfig.WORKSPACE_FILES + "' names " + e
+                            + ", which is not in " + ws);
+                }
+            }
+            StorePath files = sourceTree(trees, digests, ws, "workspace-files", "workspace-files "
+                    + String.join("\u0000", shared), f -> {
+                        Path rel = ws.relativize(f);
+                        return entries.stream().anyMatch(e -> rel.startsWith(e) || e.startsWith(rel));
+                    });
+            settings = settings.withWorkspaceFiles(new dev.crabstore.planner.unit.WorkspaceFiles(sd.print(files),
+                    entries.stream().map(e -> e.getName(0).toString()).distinct().toList()));
+        }
         Map<StorePath, Derivation> sourceDrvs = new LinkedHashMap<>();
         DerivationHasher hasher = new DerivationHasher(sd, sourceDrvs::get);
         for (Unit u : g.units()) {
@@ -636,7 +666,7 @@ public final class WorkspaceBuilder {
         if (!written.equals(expected)) {
             throw new IllegalStateException("a .drv was written under another path than its derivation's");
         }
-        return plan;
+        return new Derived(plan, settings);
     }
 
     /** A source tree to add to the store, its digest and so its store path known beforehand. */

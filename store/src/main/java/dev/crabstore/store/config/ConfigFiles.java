@@ -39,6 +39,10 @@ public final class ConfigFiles {
         CrabstoreConfig c = CrabstoreConfig.defaults();
         Optional<CrabstoreConfig.Layer> user = read(userFile(env));
         if (user.isPresent()) {
+            if (user.get().workspaceFiles().isPresent()) {
+                throw new InvalidFormatException(user.get().origin() + ": '" + CrabstoreConfig.WORKSPACE_FILES
+                        + "' is about one workspace: set it in its " + PROJECT_FILE);
+            }
             c = c.with(user.get());
         }
         if (workspace != null) {

@@ -86,6 +86,21 @@ class ConfigFilesTest {
         assertFalse(ConfigFiles.load(env(), null).keepOutputs());
     }
 
+    /** workspace-files is about one workspace: only its project file sets it, with paths inside it. */
+    @Test
+    void workspaceFilesAreAProjectsOwn() throws Exception {
+        Path ws = Files.createDirectories(dir.resolve("ws"));
+        write(ws.resolve(".crabstore.toml"), "workspace-files = [\"README.md\", \"proto/\"]\n");
+        assertEquals(List.of("README.md", "proto/"), ConfigFiles.load(env(), ws).workspaceFiles());
+        Path user = write(ConfigFiles.userFile(env()), "workspace-files = [\"README.md\"]\n");
+        String m = assertThrows(InvalidFormatException.class, () -> ConfigFiles.load(env(), ws)).getMessage();
+        assertTrue(m.startsWith(user + ": 'workspace-files' is about one workspace"), m);
+        Files.delete(user);
+        Path file = write(ws.resolve(".crabstore.toml"), "workspace-files = [\"../outside\"]\n");
+        m = assertThrows(InvalidFormatException.class, () -> ConfigFiles.load(env(), ws)).getMessage();
+        assertTrue(m.startsWith(file + ": 'workspace-files' must be paths inside the workspace"), m);
+    }
+
     @Test
     void badFilesAreErrorsNamingThem() throws Exception {
         Map<String, String> env = env();
