@@ -85,6 +85,12 @@ class BuildCommandTest {
         Files.writeString(ws.resolve("README.md"), "The greeting crates, edited.\n");
         CliRun edited = CliRun.run(new byte[0], env(), "build", "--dir", ws.toString(), "--offline").assertOk();
         assertTrue(edited.stderr().contains("Compiling greet v0.2.0"), "the README is an input: " + edited.stderr());
+        // a test run sees them too, from its package's directory as cargo test runs it
+        Files.createDirectories(ws.resolve("greet/tests"));
+        Files.writeString(ws.resolve("greet/tests/readme.rs"), "#[test]\nfn reads_the_readme() {\n"
+                + "    assert!(std::fs::read_to_string(\"../README.md\").unwrap().contains(\"edited\"));\n}\n");
+        CliRun.run(new byte[0], env(), "test", "--dir", ws.toString(), "--offline", "-p", "greet", "--test",
+                "readme").assertOk();
 
         Files.writeString(ws.resolve(".crabstore.toml"), "workspace-files = [\"docs/missing.md\"]\n");
         CliRun bad = CliRun.run(new byte[0], env(), "build", "--dir", ws.toString(), "--offline");
