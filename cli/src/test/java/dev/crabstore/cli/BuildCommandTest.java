@@ -40,6 +40,11 @@ class BuildCommandTest {
         return ws;
     }
 
+    /** Adds {@code text} at the end of {@code file}. */
+    static void append(Path file, String text) throws IOException {
+        Files.writeString(file, Files.readString(file) + text);
+    }
+
     static String run(Path exe, String... args) throws Exception {
         String[] cmd = new String[args.length + 1];
         cmd[0] = exe.toString();
@@ -58,7 +63,7 @@ class BuildCommandTest {
     void showsTheWarningsOfWorkspaceMembers() throws Exception {
         Path ws = hello();
         Path lib = ws.resolve("greet/src/lib.rs");
-        Files.writeString(lib, Files.readString(lib) + "\npub fn unused_binding() { let zz = 3; }\n");
+        append(lib, "\npub fn unused_binding() { let zz = 3; }\n");
         CliRun r = CliRun.run(new byte[0], env(), "build", "--dir", ws.toString(), "--offline").assertOk();
         assertTrue(r.stderr().contains("unused variable: `zz`"), r.stderr());
     }
@@ -102,8 +107,8 @@ class BuildCommandTest {
     @Test
     void aProfileInheritingReleaseIsReleaseToBuildScripts() throws Exception {
         Path ws = hello();
-        Files.writeString(ws.resolve("Cargo.toml"), Files.readString(ws.resolve("Cargo.toml"))
-                + "\n[profile.custom]\ninherits = \"release\"\n\n[profile.deeper]\ninherits = \"custom\"\n");
+        append(ws.resolve("Cargo.toml"), "\n[profile.custom]\ninherits = \"release\"\n\n"
+                + "[profile.deeper]\ninherits = \"custom\"\n");
         Path script = ws.resolve("greet/build.rs");
         Files.writeString(script, Files.readString(script).replace("fn main() {",
                 "fn main() {\n    println!(\"cargo::warning=PROFILE={}\", std::env::var(\"PROFILE\").unwrap());"));
@@ -142,21 +147,20 @@ class BuildCommandTest {
                 "greet-macros", "--all-targets").assertOk();
         // a staticlib lands where cargo puts it, too
         Path greet = ws.resolve("greet/Cargo.toml");
-        Files.writeString(greet, Files.readString(greet) + "\n[lib]\ncrate-type = [\"rlib\", \"staticlib\"]\n");
+        append(greet, "\n[lib]\ncrate-type = [\"rlib\", \"staticlib\"]\n");
         CliRun.run(new byte[0], env(), "build", "--dir", ws.toString(), "--offline", "-p", "greet").assertOk();
         assertTrue(Files.isRegularFile(ws.resolve("target/debug/libgreet.a")));
     }
 
-    /** The workspace's [lints] reach rustc as cargo passes them: a forbidden unsafe block fails the build (a review). */
+    /** The workspace's [lints] reach rustc as cargo passes them: a forbidden unsafe block fails (a review). */
     @Test
     void workspaceLintsAreEnforced() throws Exception {
         Path ws = hello();
-        Files.writeString(ws.resolve("Cargo.toml"), Files.readString(ws.resolve("Cargo.toml"))
-                + "\n[workspace.lints.rust]\nunsafe_code = \"forbid\"\n");
+        append(ws.resolve("Cargo.toml"), "\n[workspace.lints.rust]\nunsafe_code = \"forbid\"\n");
         Path member = ws.resolve("hello/Cargo.toml");
-        Files.writeString(member, Files.readString(member) + "\n[lints]\nworkspace = true\n");
+        append(member, "\n[lints]\nworkspace = true\n");
         Path main = ws.resolve("hello/src/main.rs");
-        Files.writeString(main, Files.readString(main) + "\npub fn peek() -> u8 { unsafe { std::ptr::read(&1u8) } }\n");
+        append(main, "\npub fn peek() -> u8 { unsafe { std::ptr::read(&1u8) } }\n");
         CliRun r = CliRun.run(new byte[0], env(), "build", "--dir", ws.toString(), "--offline");
         assertEquals(1, r.exitCode(), r.stderr());
         assertTrue(r.stderr().contains("usage of an `unsafe` block"), r.stderr());
@@ -267,7 +271,7 @@ class BuildCommandTest {
             boolean fresh = round.equals("fresh");
             if (round.equals("edit")) {
                 Path main = ws.resolve("hello/src/main.rs");
-                Files.writeString(main, Files.readString(main) + "\n// edited\n");
+                append(main, "\n// edited\n");
             }
             CliRun r = CliRun.run(new byte[0], env(), args).assertOk();
             tools.jackson.databind.json.JsonMapper json = tools.jackson.databind.json.JsonMapper.builder().build();
@@ -364,7 +368,7 @@ class BuildCommandTest {
         assertEquals(2, Files.readAllLines(calls).size(), "an unchanged workspace does not ask cargo");
         // A changed manifest invalidates the cached plan.
         Path manifest = ws.resolve("greet/Cargo.toml");
-        Files.writeString(manifest, Files.readString(manifest) + "\n# changed\n");
+        append(manifest, "\n# changed\n");
         CliRun.run(new byte[0], env, "build", "--dir", ws.toString(), "--offline").assertOk();
         assertEquals(4, Files.readAllLines(calls).size(), "a changed manifest asks cargo again");
         // Other selection flags are another plan.
@@ -378,7 +382,7 @@ class BuildCommandTest {
         Path ws = dir.resolve("hello-workspace");
         copyTree(Corpus.repoRoot().resolve("examples/hello-workspace"), ws);
         Path lib = ws.resolve("greet/src/lib.rs");
-        Files.writeString(lib, Files.readString(lib) + "\nfn broken() -> u32 { \"not a number\" }\n");
+        append(lib, "\nfn broken() -> u32 { \"not a number\" }\n");
         CliRun r = CliRun.run(new byte[0], env(), "build", "--dir", ws.toString(), "--offline");
         assertEquals(1, r.exitCode());
         assertTrue(r.stderr().contains("error[E0308]: mismatched types"), r.stderr());
