@@ -204,8 +204,12 @@ public final class DerivationDiff {
                 if (vb != null) {
                     lines.add("+ " + k + "=" + vb);
                 }
-                own.add(new Difference(Kind.ENV, "environment variable " + k + " of " + pkg + " "
-                        + (va == null ? "set" : vb == null ? "unset" : "changed"), lines));
+                // A package's own variable (its version, its dirs) is named with it; any other ([env], the build's)
+                // is one cause for every package it changed in, named with its values.
+                String what = (va == null ? "set" : vb == null ? "unset" : "changed");
+                own.add(new Difference(Kind.ENV, ofThePackage(k) ? "environment variable " + k + " of " + pkg + " "
+                        + what : "environment variable " + k + " " + what + " (" + shortValue(va) + " → "
+                        + shortValue(vb) + ")", lines));
             }
         }
         if (own.isEmpty()) {
@@ -461,5 +465,19 @@ public final class DerivationDiff {
         Set<T> u = new HashSet<>(a);
         u.addAll(b);
         return u;
+    }
+
+    /** Variables cargo sets per package, whose change is that package's. */
+    static boolean ofThePackage(String k) {
+        return k.startsWith("CARGO_PKG_") || k.startsWith("CARGO_MANIFEST_") || k.startsWith("CARGO_CRATE_")
+                || k.startsWith("CARGO_BIN_") || k.startsWith("DEP_") || k.equals("OUT_DIR")
+                || k.equals("CARGO_TARGET_TMPDIR") || k.equals("CARGO_PRIMARY_PACKAGE");
+    }
+
+    private static String shortValue(String v) {
+        if (v == null) {
+            return "unset";
+        }
+        return "\"" + (v.length() > 40 ? v.substring(0, 37) + "..." : v) + "\"";
     }
 }

@@ -122,6 +122,21 @@ class DerivationDiffTest {
                 .equals("toolchain changed (rustc 1.80.0 → rustc 1.81.0)")), causes.toString());
     }
 
+    /** A variable of the config's [env] changed in every unit is one cause with its values (a review: one per package). */
+    @Test
+    void aVariableNotOfThePackageIsOneCauseWithItsValues() {
+        Graph a = base();
+        HandMadeUnits.Unit core2 = units.pathUnit("core", "0.1.0", "core v1");
+        core2.deps.add(a.util());
+        units.write(core2);
+        var d = core2.drv.toBuilder().env("GREETING_X", "two")
+                .buildInputAddressed(new dev.crabstore.core.drv.DerivationHasher(HandMadeUnits.SD, units.all::get));
+        StorePath p = d.drvPath(HandMadeUnits.SD);
+        units.all.put(p, d);
+        List<RootCause> causes = units.diff(SourceTrees.NONE).rootCauses(a.core().drvPath, p);
+        assertEquals(List.of("environment variable GREETING_X set (unset → \"two\")"), descriptions(causes));
+    }
+
     @Test
     void anArgumentOrVariableOfItsOwnIsShownAsADiff() {
         Graph a = base();
