@@ -38,8 +38,11 @@ final class BuildProgress implements BuildListener {
     /** Diagnostics text of a unit not shown yet: until its build ends, or (fresh) until {@link #flushReplayed}. */
     private final Map<StorePath, String> pending = new ConcurrentHashMap<>();
     private final Set<String> freshShown = ConcurrentHashMap.newKeySet();
-    /** The directory of each path package's unit, which cargo's {@code Compiling} line names. */
-    private final Map<StorePath, String> pathPackageDirs = new ConcurrentHashMap<>();
+    /**
+     * Where each unit's package is, as cargo's {@code Compiling} line names it: a path package's directory, a git
+     * package's URL and commit.
+     */
+    private final Map<StorePath, String> sourceLabels = new ConcurrentHashMap<>();
     /** Where each unit's package comes from (its package id's source), to tell packages of one name apart. */
     private final Map<StorePath, String> sourceOf = new ConcurrentHashMap<>();
     /** Units done without a build here (fresh, built elsewhere) whose kept warnings wait to be shown in order. */
@@ -64,7 +67,7 @@ final class BuildProgress implements BuildListener {
         String pkg = d.env().get(UnitDerivationPlanner.ENV_PACKAGE);
         if (verbose && pkg != null && d.builder().equals("builtin:rustc")
                 && freshShown.add(pkg + " " + sourceOf.get(p))) {
-            String dir = pathPackageDirs.get(p);
+            String dir = sourceLabels.get(p);
             bar.println("       Fresh " + pkg + (dir != null ? " (" + dir + ")" : "")); // as cargo -v
         }
         bar.finished(label(p, d));
@@ -89,7 +92,7 @@ final class BuildProgress implements BuildListener {
         // once per package, as cargo: two packages of one name and version from two sources are two
         if (pkg != null && d.builder().equals("builtin:rustc") && (compiling.add(pkg + " " + sourceOf.get(p))
                 || verbose)) {
-            String dir = pathPackageDirs.get(p); // cargo names where a path package is
+            String dir = sourceLabels.get(p); // cargo names where a path package is
             bar.println("   Compiling " + pkg + (dir != null ? " (" + dir + ")" : "")
                     + (verbose ? " (" + p.baseName() + ")" : ""));
         } else if (verbose) {
@@ -196,7 +199,15 @@ final class BuildProgress implements BuildListener {
             StorePath drvPath = planned.plan().drvPaths().get(i);
             names.put(drvPath, UnitLabels.cargoName(pkg, u));
             if (u.packageId().isPath()) {
-                pathPackageDirs.put(drvPath, meta.manifestDir());
+                sourceLabels.put(drvPath, meta.manifestDir());
+            } else if (u.packageId().kind().equals("git")) { // cargo: (url?tag=v1#04d45cd3), the commit cut to 8
+                dev.crabstore.planner.derive.PackageSource src = planned.sources().get(u.pkgId());
+                dev.crabstore.core.drv.Derivation fetch = src == null || src.drv().isEmpty() ? null
+                        : planned.plan().byPath().get(src.drv().get());
+                String rev = fetch == null ? null : fetch.env().get("rev");
+                if (rev != null && rev.length() >= 8) {
+                    sourceLabels.put(drvPath, u.packageId().url() + "#" + rev.substring(0, 8));
+                }
             }
             sourceOf.put(drvPath, u.packageId().kind() + "+" + u.packageId().url());
             String fix = UnitLabels.fixCommand(pkg, u);

@@ -243,6 +243,9 @@ class CorpusBuildTest {
         if (!storeUsed) {
             assertTrue(r.stderr().contains(" 0 fresh"), "an empty store builds everything: " + r.stderr());
         }
+        // Compiling lines name a git package's source as cargo's do (two gd-core of two commits are two lines).
+        r.stderr().lines().filter(l -> l.startsWith("   Compiling gd-")).forEach(l -> assertTrue(
+                cargoBuild.log().contains(l.strip()), l + " is not among cargo's lines: " + cargoBuild.log()));
         storeUsed = true;
         log(p, "build", "cargo %.1fs (0 if shared), crabstore %.1fs", (t1 - t0) / 1e9, (t2 - t1) / 1e9);
         return p;
