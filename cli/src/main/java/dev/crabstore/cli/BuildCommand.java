@@ -129,7 +129,9 @@ public final class BuildCommand implements Runnable {
             LocalStore store = opening.get();
             listener.flushReplayed();
             bar.close();
-            if (json[0] != null) {
+            // With --check or --push the command's verdict comes after them: build-finished says that one.
+            boolean finishLater = json[0] != null && r.succeeded() && (check || push.enabled());
+            if (json[0] != null && !finishLater) {
                 json[0].finished(r.succeeded());
             }
             double secs = (System.nanoTime() - start) / 1e9;
@@ -145,11 +147,21 @@ public final class BuildCommand implements Runnable {
             if (buildPlan == null) {
                 recordLastBuild(store, ws, r);
             }
-            if (push.enabled()) {
-                pushOutputs(store, r);
+            try {
+                if (push.enabled()) {
+                    pushOutputs(store, r);
+                }
+                if (check) {
+                    checkReproducible(builder, r);
+                }
+            } catch (RuntimeException e) {
+                if (finishLater) {
+                    json[0].finished(false);
+                }
+                throw e;
             }
-            if (check) {
-                checkReproducible(builder, r);
+            if (finishLater) {
+                json[0].finished(true);
             }
             if (verbose) {
                 r.artifacts().forEach(a -> context.err().println("      Linked " + ws.relativize(a)));

@@ -97,6 +97,12 @@ class BuildCheckTest {
         assertTrue(!r.stderr().contains("error: clock-0.1.0 is not reproducible"), r.stderr());
         assertTrue(r.stderr().contains("Checked 3 derivations (1 round)") && r.stderr().contains("1 not reproducible"),
                 r.stderr());
+        // In JSON, build-finished gives the command's verdict, the check's included (a review saw success: true).
+        CliRun json = CliRun.run(new byte[0], CliRun.envWithHome(dir.resolve("home")), "build", "--dir",
+                ws.toString(), "--offline", "--check", "--message-format", "json");
+        assertEquals(1, json.exitCode(), json.stderr());
+        String out = new String(json.stdout(), java.nio.charset.StandardCharsets.UTF_8).strip();
+        assertTrue(out.endsWith("{\"reason\":\"build-finished\",\"success\":false}"), out);
     }
 
     /** An output that embeds its build dir is reported; with --strict-paths the unit fails and nothing is kept. */
