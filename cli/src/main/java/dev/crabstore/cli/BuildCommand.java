@@ -152,7 +152,7 @@ public final class BuildCommand implements Runnable {
                     pushOutputs(store, r);
                 }
                 if (check) {
-                    checkReproducible(builder, r);
+                    checkReproducible(builder, r, store);
                 }
             } catch (RuntimeException e) {
                 if (finishLater) {
@@ -210,7 +210,7 @@ public final class BuildCommand implements Runnable {
      * checked, as {@code nix-build --check} does; one that cannot be checked (or built) is reported as such, never as
      * not reproducible, and fails the command too.
      */
-    private void checkReproducible(WorkspaceBuilder builder, WorkspaceBuilder.Result r) {
+    private void checkReproducible(WorkspaceBuilder builder, WorkspaceBuilder.Result r, LocalStore store) {
         long t0 = System.nanoTime();
         WorkspaceBuilder.CheckReport report = builder.check(r, options.runner(context), options.jobs(),
                 options.timeout(), rounds, new BuildListener() {
@@ -243,6 +243,8 @@ public final class BuildCommand implements Runnable {
                 context.err().println("error: " + c.drv().name() + " is not reproducible ("
                         + c.drvPath().baseName() + "):");
                 c.differences().forEach((out, lines) -> lines.forEach(l -> context.err().println("         " + l)));
+                c.kept().forEach((out, at) -> context.err().println("         the rebuild is kept at " + at
+                        + " (compare: diffoscope " + store.realPath(out) + " " + at + ")"));
             }
         }
         List<String> parts = new java.util.ArrayList<>();

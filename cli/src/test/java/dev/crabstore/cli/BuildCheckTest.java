@@ -94,6 +94,11 @@ class BuildCheckTest {
         assertEquals(1, r.exitCode(), r.stderr());
         assertTrue(r.stderr().contains("error: clock-0.1.0-build-script-run is not reproducible"), r.stderr());
         assertTrue(r.stderr().contains("differs: out/stamp.txt (file, 19 → 19 bytes)"), r.stderr());
+        // the rebuild is kept to compare, as nix-build --check --keep-failed keeps <out>.check (a review)
+        java.util.regex.Matcher kept = java.util.regex.Pattern.compile("the rebuild is kept at (\\S+) ").matcher(
+                r.stderr());
+        assertTrue(kept.find(), r.stderr());
+        assertTrue(Files.isRegularFile(Path.of(kept.group(1)).resolve("out/stamp.txt")), kept.group(1));
         assertTrue(!r.stderr().contains("error: clock-0.1.0 is not reproducible"), r.stderr());
         assertTrue(r.stderr().contains("Checked 3 derivations (1 round)") && r.stderr().contains("1 not reproducible"),
                 r.stderr());

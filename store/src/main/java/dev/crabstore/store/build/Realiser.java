@@ -618,8 +618,12 @@ public final class Realiser {
      * The result of rebuilding a derivation whose outputs are valid: for each output, whether the rebuild's NAR hash
      * equals the registered one, and if not, which files differ.
      */
+    /**
+     * @param kept where the first rebuild that differed of each output was kept ({@code var/check/<output>}), as
+     *             {@code nix-build --check --keep-failed} keeps {@code <out>.check}: to compare with diffoscope
+     */
     public record CheckResult(StorePath drvPath, Derivation drv, Map<StorePath, List<String>> differences,
-            Optional<String> error) {
+            Optional<String> error, Map<StorePath, Path> kept) {
         public boolean reproducible() {
             return error.isEmpty() && differences.values().stream().allMatch(List::isEmpty);
         }
@@ -652,11 +656,12 @@ public final class Realiser {
         Derivation drv = load(drvPath);
         SortedMap<String, StorePath> outputs = drv.outputPaths();
         Map<StorePath, List<String>> diffs = new TreeMap<>();
+        Map<StorePath, Path> kept = new TreeMap<>();
         try {
             for (StorePath out : outputs.values()) {
                 if (!store.protect(out)) {
                     return new CheckResult(drvPath, drv, diffs, Optional.of("output " + store.storeDir().print(out)
-                            + " is not valid: build it before checking it"));
+                            + " is not valid: build it before checking it"), kept);
                 }
             }
             listener.started(drvPath, drv);
@@ -674,6 +679,9 @@ public final class Realiser {
                                 d.add("NAR hash " + want + " vs " + got + " (file metadata differs)");
                             }
                             diffs.merge(e.getValue(), d, (a, b) -> a.isEmpty() ? b : a);
+                            if (!kept.containsKey(e.getValue())) {
+                                kept.put(e.getValue(), keepRebuild(e.getValue(), rebuilt));
+                            }
                         } else {
                             diffs.putIfAbsent(e.getValue(), List.of());
                         }
@@ -684,9 +692,23 @@ public final class Realiser {
                 store.recordProvenance(d.getKey(), dev.crabstore.store.local.Provenance.checked(
                         store.provenance(d.getKey()).orElse(null), java.time.Instant.now(), d.getValue().isEmpty()));
             }
-            return new CheckResult(drvPath, drv, diffs, Optional.empty());
+            return new CheckResult(drvPath, drv, diffs, Optional.empty(), kept);
         } catch (CrabstoreException e) {
-            return new CheckResult(drvPath, drv, diffs, Optional.of(e.getMessage()));
+            return new CheckResult(drvPath, drv, diffs, Optional.of(e.getMessage()), kept);
+        }
+    }
+
+    /** Moves a rebuild that differs to {@code var/check/<output name>} (replacing an older one), for comparison. */
+    private Path keepRebuild(StorePath out, Path rebuilt) {
+        Path keep = store.home().root().resolve("var/check").resolve(out.baseName());
+        try {
+            Files.createDirectories(keep.getParent());
+            Canonicaliser.deleteTree(keep);
+            Files.move(rebuilt, keep, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Files.createDirectories(rebuilt); // the scratch dir's cleanup expects it
+            return keep;
+        } catch (IOException e) {
+            throw new StoreIOException("cannot keep the rebuild of " + out.baseName() + " at " + keep, e);
         }
     }
 
