@@ -47,12 +47,40 @@ public final class DrvShowCommand implements Runnable {
     @Override
     public void run() {
         StoreDir sd = new StoreDir(storeDir);
-        Derivation d = AtermParser.parse(read(physical(file)), sd, file.toString());
+        Path drvFile = file.toString().endsWith(".drv") ? physical(file) : deriverOf(file);
+        Derivation d = AtermParser.parse(read(drvFile), sd, drvFile.toString());
         JsonMapper mapper = JsonMapper.builder().build();
         ObjectNode root = mapper.createObjectNode();
         root.set(sd.print(d.drvPath(sd)), toJson(mapper, d, sd));
         spec.commandLine().getOut().println(NixStyleJson.print(root));
         spec.commandLine().getOut().flush();
+    }
+
+    /**
+     * For an output (or a {@code target/} link to one), the derivation that built it, as {@code nix show-derivation}
+     * shows an output's deriver: the store records it.
+     */
+    private Path deriverOf(Path output) {
+        String notDrv = output + " is not a derivation (.drv) file";
+        if (!Files.exists(output) && !output.toString().startsWith(storeDir)) {
+            throw new InvalidFormatException("derivation file '" + output + "' does not exist");
+        }
+        try (dev.crabstore.store.local.LocalStore store = dev.crabstore.store.local.LocalStore.open(
+                dev.crabstore.store.local.StoreHome.fromEnvironment(context.env()), java.time.Clock.systemUTC())) {
+            if (!store.storeDir().path().equals(storeDir)) {
+                throw new InvalidFormatException(notDrv);
+            }
+            dev.crabstore.core.path.StorePath p;
+            try {
+                p = store.followLinksToStorePath(output.toString());
+            } catch (dev.crabstore.core.CrabstoreException e) {
+                throw new InvalidFormatException(notDrv + ", nor in the store");
+            }
+            dev.crabstore.core.path.StorePath drv = store.query(p).flatMap(i -> i.deriver()).orElseThrow(() ->
+                    new InvalidFormatException(notDrv + ", and the store knows no derivation of "
+                            + store.storeDir().print(p)));
+            return store.realPath(drv);
+        }
     }
 
     /**

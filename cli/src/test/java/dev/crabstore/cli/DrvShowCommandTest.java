@@ -33,4 +33,22 @@ class DrvShowCommandTest {
         assertEquals(2, missing.exitCode(), missing.stderr());
         assertTrue(missing.stderr().contains("does not exist"), missing.stderr());
     }
+
+    /** An output, or a target/ link to one, shows the derivation that built it, as nix show-derivation (a review). */
+    @Test
+    void anOutputShowsItsDeriver() throws Exception {
+        Tools.require("cargo");
+        Tools.require("bwrap");
+        Path ws = dir.resolve("ws");
+        BuildCommandTest.copyTree(Corpus.repoRoot().resolve("examples/hello-workspace"), ws);
+        Map<String, String> env = CliRun.envWithHome(dir.resolve("home"));
+        CliRun.run(new byte[0], env, "build", "--dir", ws.toString(), "--offline").assertOk();
+        CliRun show = CliRun.run(new byte[0], env, "drv", "show", ws.resolve("target/debug/hello").toString())
+                .assertOk();
+        assertTrue(show.out().contains("-hello-1.0.0-bin-hello.drv\": {") && show.out().contains("builtin:rustc"),
+                show.out());
+        CliRun notOne = CliRun.run(new byte[0], env, "drv", "show", ws.resolve("Cargo.toml").toString());
+        assertEquals(2, notOne.exitCode(), notOne.stderr());
+        assertTrue(notOne.stderr().contains("Cargo.toml is not a derivation (.drv) file"), notOne.stderr());
+    }
 }
