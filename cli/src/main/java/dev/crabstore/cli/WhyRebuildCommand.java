@@ -120,6 +120,7 @@ public final class WhyRebuildCommand implements Runnable {
         for (RebuildReasons.Group g : why.causes()) {
             int n = g.units().size();
             out.println(g.cause() + " (invalidates " + n + (n == 1 ? " unit)" : " units)"));
+            g.details().forEach(d -> out.println("      " + d)); // what changed, as diff shows it
             g.units().forEach(u -> out.println("    " + name(u)));
         }
         for (RebuildReasons.Substitution s : why.substitutions()) {
@@ -161,6 +162,8 @@ public final class WhyRebuildCommand implements Runnable {
             c.put("cause", g.cause());
             c.put("kind", g.kind());
             c.put("count", g.units().size());
+            ArrayNode details = c.putArray("details");
+            g.details().forEach(details::add);
             units(sd, c.putArray("units"), g.units());
         }
         ArrayNode substitutions = root.putArray("substitutions");

@@ -80,7 +80,9 @@ class WhyRebuildCommandTest {
         int greet = UnitPlan.of(env, ws, "--offline").invalidatedBy("greet");
         assertEquals(4, greet, "greet's lib, build script and its run, and hello");
         assertEquals(Map.of("src/lib.rs of greet changed", greet), causes(env));
-        assertTrue(why(env).out().contains("src/lib.rs of greet changed (invalidates " + greet + " units)\n"));
+        // with what changed under it, as diff says it (a review: "arguments of greet changed" said not which)
+        assertTrue(why(env).out().contains("src/lib.rs of greet changed (invalidates " + greet + " units)\n"
+                + "      modified: src/lib.rs\n"), why(env).out());
         // The time as the reference shows it, to the second (it was printed with nanoseconds).
         assertTrue(why(env).out().matches("(?s)\\d+ of \\d+ units must be rebuilt \\(compared with the build of "
                 + "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ\\):\n.*"), why(env).out());

@@ -27,10 +27,19 @@ public final class RebuildReasons {
     /** A unit identical to the last build's whose output is gone. */
     public static final String OUTPUT_MISSING = "output not in the store (garbage-collected, or the build failed)";
 
-    /** One root cause (its description, or one of the two above) and the units it invalidates, in plan order. */
-    public record Group(String cause, String kind, List<StorePath> units) {
+    /**
+     * One root cause (its description, or one of the two above) and the units it invalidates, in plan order, with
+     * what changed ({@code - old} / {@code + new} lines, as {@code diff} shows them; empty when there is nothing more
+     * to say).
+     */
+    public record Group(String cause, String kind, List<StorePath> units, List<String> details) {
         public Group {
             units = List.copyOf(units);
+            details = List.copyOf(details);
+        }
+
+        public Group(String cause, String kind, List<StorePath> units) {
+            this(cause, kind, units, List.of());
         }
     }
 
@@ -122,6 +131,7 @@ public final class RebuildReasons {
         Map<StorePath, StorePath> oldOf = new HashMap<>();
         pairing.pairs().forEach(p -> oldOf.put(p.b(), p.a()));
         Map<String, String> kinds = new LinkedHashMap<>();
+        Map<String, List<String>> details = new HashMap<>();
         Map<String, List<StorePath>> groups = new LinkedHashMap<>();
         for (StorePath u : mustRebuild) {
             StorePath old = oldOf.get(u);
@@ -137,13 +147,15 @@ public final class RebuildReasons {
                     for (Difference d : c.differences()) {
                         causes.add(d.description());
                         kinds.putIfAbsent(d.description(), d.kindName());
+                        details.putIfAbsent(d.description(), d.details());
                     }
                 }
             }
             causes.forEach(c -> groups.computeIfAbsent(c, k -> new ArrayList<>()).add(u));
         }
         List<Group> out = new ArrayList<>();
-        groups.forEach((cause, us) -> out.add(new Group(cause, kinds.get(cause), us)));
+        groups.forEach((cause, us) -> out.add(new Group(cause, kinds.get(cause), us,
+                details.getOrDefault(cause, List.of()))));
         out.sort(Comparator.comparingInt((Group g) -> -g.units().size()).thenComparing(Group::cause));
         return out;
     }
