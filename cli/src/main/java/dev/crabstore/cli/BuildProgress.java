@@ -95,6 +95,8 @@ final class BuildProgress implements BuildListener {
             String dir = sourceLabels.get(p); // cargo names where a path package is
             bar.println("   Compiling " + pkg + (dir != null ? " (" + dir + ")" : "")
                     + (verbose ? " (" + p.baseName() + ")" : ""));
+        } else if (verbose && pkg != null && d.builder().equals("builtin:build-script-run")) {
+            bar.println("     Running `" + pkg + "` build script (" + p.baseName() + ")"); // cargo -v: Running `…`
         } else if (verbose) {
             bar.println("    Building " + p.baseName());
         }
