@@ -103,6 +103,27 @@ class BuildCommandTest {
         assertTrue(bad.stderr().contains(".crabstore.toml: 'workspace-files' names docs/missing.md"), bad.stderr());
     }
 
+    /**
+     * A linker of the project's own (a script in the workspace, named by the cargo config) is an input of the units
+     * and there in their sandbox (a review: "linker `/build/ws/tools/mylinker` not found").
+     */
+    @Test
+    void aLinkerScriptOfTheWorkspaceIsUsed() throws Exception {
+        Path ws = hello();
+        Path linker = Files.createDirectories(ws.resolve("tools")).resolve("mylinker");
+        Files.writeString(linker, "#!/bin/sh\necho from-the-project-linker >&2\nexit 1\n");
+        linker.toFile().setExecutable(true);
+        Files.createDirectories(ws.resolve(".cargo"));
+        Files.writeString(ws.resolve(".cargo/config.toml"), "[target.x86_64-unknown-linux-gnu]\n"
+                + "linker = \"tools/mylinker\"\n");
+        CliRun refused = CliRun.run(new byte[0], env(), "build", "--dir", ws.toString(), "--offline");
+        assertEquals(1, refused.exitCode(), refused.stderr());
+        assertTrue(refused.stderr().contains("from-the-project-linker"), refused.stderr());
+        Files.writeString(linker, "#!/bin/sh\nexec cc \"$@\"\n");
+        CliRun.run(new byte[0], env(), "build", "--dir", ws.toString(), "--offline").assertOk();
+        assertTrue(run(ws.resolve("target/debug/hello"), "crab").contains("HELLO, CRAB"));
+    }
+
     /** Under a custom profile that inherits from release, build scripts see PROFILE=release, as cargo's (a review). */
     @Test
     void aProfileInheritingReleaseIsReleaseToBuildScripts() throws Exception {

@@ -123,10 +123,9 @@ public final class TestRunPlanner {
                 throw new UnitGraphException("no source for package " + graph.unit(i).pkgId());
             }
             src.drv().ifPresentOrElse(d -> b.inputDrv(d, "out"), () -> b.inputSrc(src.path()));
-            if (settings.workspaceFiles() != null) { // linked by the shared ENV_SYMLINKS: a harness reads them too
-                compile.inputSrcs().stream().filter(p -> storeDir.print(p).equals(settings.workspaceFiles()
-                        .storePath())).forEach(b::inputSrc);
-            }
+            // What the shared ENV_SYMLINKS show besides the package (workspace-files, a project's linker): inputs too.
+            String links = compile.env().getOrDefault(UnitDerivationPlanner.ENV_SYMLINKS, "");
+            compile.inputSrcs().stream().filter(p -> links.contains("=" + storeDir.print(p))).forEach(b::inputSrc);
             Derivation d = b.buildInputAddressed(hasher);
             StorePath drvPath = d.drvPath(storeDir);
             known.put(drvPath, d);

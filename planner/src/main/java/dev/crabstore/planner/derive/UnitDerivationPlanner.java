@@ -218,6 +218,12 @@ public final class UnitDerivationPlanner {
                     }
                 }
             }
+            if (settings.linkerSource() != null && settings.linker() != null && !dir.equals(WORKSPACE)) {
+                // a linker of the project's own (the root package's source has it already)
+                b.inputSrc(storeDir.parsePath(settings.linkerSource()));
+                links.append(links.isEmpty() ? "" : "\n").append(settings.linker()).append('=')
+                        .append(settings.linkerSource());
+            }
             b.env(ENV_SYMLINKS, links.toString());
             for (int d : transitiveInputs(i)) {
                 b.inputDrv(drvPaths[d], "out");

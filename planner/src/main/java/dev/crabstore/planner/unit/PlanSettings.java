@@ -29,49 +29,58 @@ import java.util.Set;
  * @param releaseProfiles custom profiles that inherit, at the root, from {@code release} (build scripts see
  *                       {@code PROFILE=release} under them, as under release and bench)
  * @param workspaceFiles files of the workspace that members' units see ({@link WorkspaceFiles}), or null
+ * @param linkerSource   the store path of a {@code linker} that lies in the workspace (a script of the project), or
+ *                       null: an input of every unit, shown at the linker's place ({@code /build/ws/…})
  */
 public record PlanSettings(String cargo, String rustc, String rustdoc, String hostTriple, boolean explicitTarget,
         List<String> rustflags, List<String> hostRustflags, String linker, int numJobs, List<String> targetCfg,
         Set<String> primaryPackages, Map<String, String> extraEnv, Set<String> withoutHarness,
         Map<String, List<String>> lintFlags, String hostCpu, Set<String> releaseProfiles,
-        WorkspaceFiles workspaceFiles) {
+        WorkspaceFiles workspaceFiles, String linkerSource) {
     /** Every test target with libtest's harness (cargo's default), no {@code [lints]}. */
     public PlanSettings(String cargo, String rustc, String rustdoc, String hostTriple, boolean explicitTarget,
             List<String> rustflags, List<String> hostRustflags, String linker, int numJobs, List<String> targetCfg,
             Set<String> primaryPackages, Map<String, String> extraEnv) {
         this(cargo, rustc, rustdoc, hostTriple, explicitTarget, rustflags, hostRustflags, linker, numJobs, targetCfg,
-                primaryPackages, extraEnv, Set.of(), Map.of(), null, Set.of(), null);
+                primaryPackages, extraEnv, Set.of(), Map.of(), null, Set.of(), null, null);
     }
 
     /** These settings with {@code withoutHarness} replaced. */
     public PlanSettings withoutHarness(Set<String> targets) {
         return new PlanSettings(cargo, rustc, rustdoc, hostTriple, explicitTarget, rustflags, hostRustflags, linker,
-                numJobs, targetCfg, primaryPackages, extraEnv, targets, lintFlags, hostCpu, releaseProfiles, workspaceFiles);
+                numJobs, targetCfg, primaryPackages, extraEnv, targets, lintFlags, hostCpu, releaseProfiles, workspaceFiles, linkerSource);
     }
 
     /** These settings with the {@link ManifestLints} flags of each package (by package id) replaced. */
     public PlanSettings withLintFlags(Map<String, List<String>> flags) {
         return new PlanSettings(cargo, rustc, rustdoc, hostTriple, explicitTarget, rustflags, hostRustflags, linker,
-                numJobs, targetCfg, primaryPackages, extraEnv, withoutHarness, flags, hostCpu, releaseProfiles, workspaceFiles);
+                numJobs, targetCfg, primaryPackages, extraEnv, withoutHarness, flags, hostCpu, releaseProfiles, workspaceFiles, linkerSource);
     }
 
     /** These settings with {@code hostCpu} replaced. */
     public PlanSettings withHostCpu(String cpu) {
         return new PlanSettings(cargo, rustc, rustdoc, hostTriple, explicitTarget, rustflags, hostRustflags, linker,
-                numJobs, targetCfg, primaryPackages, extraEnv, withoutHarness, lintFlags, cpu, releaseProfiles, workspaceFiles);
+                numJobs, targetCfg, primaryPackages, extraEnv, withoutHarness, lintFlags, cpu, releaseProfiles, workspaceFiles, linkerSource);
     }
 
     /** These settings with {@code releaseProfiles} replaced. */
     public PlanSettings withReleaseProfiles(Set<String> profiles) {
         return new PlanSettings(cargo, rustc, rustdoc, hostTriple, explicitTarget, rustflags, hostRustflags, linker,
-                numJobs, targetCfg, primaryPackages, extraEnv, withoutHarness, lintFlags, hostCpu, profiles, workspaceFiles);
+                numJobs, targetCfg, primaryPackages, extraEnv, withoutHarness, lintFlags, hostCpu, profiles, workspaceFiles, linkerSource);
     }
 
     /** These settings with {@code workspaceFiles} replaced. */
     public PlanSettings withWorkspaceFiles(WorkspaceFiles files) {
         return new PlanSettings(cargo, rustc, rustdoc, hostTriple, explicitTarget, rustflags, hostRustflags, linker,
                 numJobs, targetCfg, primaryPackages, extraEnv, withoutHarness, lintFlags, hostCpu, releaseProfiles,
-                files);
+                files, linkerSource);
+    }
+
+    /** These settings with {@code linkerSource} replaced. */
+    public PlanSettings withLinkerSource(String storePath) {
+        return new PlanSettings(cargo, rustc, rustdoc, hostTriple, explicitTarget, rustflags, hostRustflags, linker,
+                numJobs, targetCfg, primaryPackages, extraEnv, withoutHarness, lintFlags, hostCpu, releaseProfiles,
+                workspaceFiles, storePath);
     }
 
     /** How {@code withoutHarness} names a target: {@code <package id> <kind> <name>}, kind as the manifest's table. */

@@ -564,6 +564,17 @@ public final class WorkspaceBuilder {
         RegistrySources registry = null;
         SourceDigestCache digests = new SourceDigestCache(home.root().resolve("var/source-digests"));
         List<SourceTree> trees = new ArrayList<>();
+        String linker = settings.linker();
+        if (linker != null && linker.startsWith(UnitDerivationPlanner.WORKSPACE + "/")) {
+            // A linker of the project's own (a script in the workspace): an input of every unit, at its place.
+            Path host = ws.resolve(linker.substring(UnitDerivationPlanner.WORKSPACE.length() + 1));
+            if (!Files.isRegularFile(host)) {
+                throw new dev.crabstore.core.InvalidFormatException("the linker " + host + " that cargo's config "
+                        + "names for " + settings.hostTriple() + " does not exist");
+            }
+            StorePath l = sourceTree(trees, digests, host, "linker-" + host.getFileName(), "linker", f -> true);
+            settings = settings.withLinkerSource(sd.print(l));
+        }
         List<String> shared = ConfigFiles.load(env, ws).workspaceFiles();
         if (!shared.isEmpty()) {
             List<Path> entries = shared.stream().map(e -> Path.of(e).normalize()).toList();
