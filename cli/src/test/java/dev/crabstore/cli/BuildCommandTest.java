@@ -149,6 +149,12 @@ class BuildCommandTest {
                 "fn main() {\n    println!(\"cargo::warning=hello from the build script\");"));
         CliRun r = CliRun.run(new byte[0], env(), "build", "--dir", ws.toString(), "--offline").assertOk();
         assertTrue(r.stderr().contains("warning: greet@0.2.0: hello from the build script\n"), r.stderr());
+        // shown again while the run is fresh, as cargo replays it: after an edit elsewhere, and when nothing changed
+        append(ws.resolve("hello/src/main.rs"), "\n// edited\n");
+        for (int i = 0; i < 2; i++) {
+            CliRun again = CliRun.run(new byte[0], env(), "build", "--dir", ws.toString(), "--offline").assertOk();
+            assertTrue(again.stderr().contains("warning: greet@0.2.0: hello from the build script\n"), again.stderr());
+        }
     }
 
     /** --examples and --example link the examples where cargo puts them (a review found nothing linked). */

@@ -74,6 +74,16 @@ public final class BuildScriptRunBuiltin implements Builtin {
                     + String.join("\n", parsed.errors()));
         }
         String who = pkg.replace(" v", "@"); // cargo's "warning: greet@0.2.0: …"
-        parsed.warnings().forEach(w -> job.log().append("warning: ").append(who).append(": ").append(w).append('\n'));
+        // A path package's are shown as cargo shows them, and kept to be shown again while the run is fresh;
+        // others' only in the log (-v), as cargo shows them only with -vv.
+        boolean local = UnitDerivationPlanner.inSandboxSources(RustBuild.control(job, UnitDerivationPlanner.ENV_CWD));
+        for (String w : parsed.warnings()) {
+            String line = "warning: " + who + ": " + w;
+            if (local) {
+                job.diagnostics().add(new Diagnostic(null, "", line, line + "\n"));
+            } else {
+                job.log().append(line).append('\n');
+            }
+        }
     }
 }

@@ -451,7 +451,7 @@ public final class Realiser {
 
     /** What rustc reported when this unit was built here, shown again for a fresh unit as cargo does. */
     private void replayDiagnostics(StorePath drvPath, Derivation drv) {
-        if (drv.builder().equals("builtin:rustc")) {
+        if (drv.builder().equals("builtin:rustc") || drv.builder().equals("builtin:build-script-run")) {
             Diagnostics kept = diagnosticLogs().read(drvPath);
             if (!kept.isEmpty()) {
                 listener.diagnostics(drvPath, drv, kept);
