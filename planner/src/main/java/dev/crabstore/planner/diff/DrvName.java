@@ -15,12 +15,18 @@ public record DrvName(String pkg, String version, String suffix) {
             "(.+?)-(\\d+\\.\\d+\\.\\d+(?:-(?:alpha|beta|rc|pre|dev)[0-9A-Za-z.]*)?(?:\\+[0-9A-Za-z.]+)?)"
                     + "(-.*|\\.crate)?");
 
+    /** A git checkout's source, {@code <repository>-<commit's first 12 hex digits>-source}: the commit is its version. */
+    private static final Pattern GIT_SOURCE = Pattern.compile("(.+?)-([0-9a-f]{12})(-source)");
+
     /** The name of a store path of a {@code .drv} or of anything else ({@code .drv} dropped). */
     public static Optional<DrvName> parse(String name) {
         String n = name.endsWith(".drv") ? name.substring(0, name.length() - 4) : name;
         Matcher m = NAME.matcher(n);
         if (!m.matches()) {
-            return Optional.empty();
+            m = GIT_SOURCE.matcher(n);
+            if (!m.matches()) {
+                return Optional.empty();
+            }
         }
         return Optional.of(new DrvName(m.group(1), m.group(2), m.group(3) == null ? "" : m.group(3)));
     }

@@ -19,6 +19,12 @@ class DrvNameTest {
         assertEquals(Optional.of(new DrvName("x25519-dalek", "2.0.0-rc.3", "-source")),
                 DrvName.parse("x25519-dalek-2.0.0-rc.3-source"));
         assertEquals(Optional.empty(), DrvName.parse("hello.drv"));
+        // a git checkout: its commit is its version, so a new commit pairs with the old one (a review saw "removed"
+        // and "added")
+        assertEquals(Optional.of(new DrvName("gd", "1c4ef315f6f9", "-source")),
+                DrvName.parse("gd-1c4ef315f6f9-source.drv"));
+        assertEquals(DrvName.parse("gd-1c4ef315f6f9-source.drv").get().versionlessKey(),
+                DrvName.parse("gd-8b34184ccc16-source.drv").get().versionlessKey());
     }
 
     @Test
