@@ -38,9 +38,13 @@ import tools.jackson.databind.json.JsonMapper;
 @Tag("slow")
 class ConcurrentBuildsTest {
     private static final int BUILDS = 4;
-    /** A derivation a process started (with -v): {@code Compiling pkg (<drv>)} or {@code Building <drv>}. */
+    /**
+     * A derivation a process started (-v): {@code Compiling pkg (<drv>)}, {@code Running `pkg` build script (<drv>)}
+     * or {@code Building <drv>}.
+     */
     private static final Pattern STARTED = Pattern.compile(
-            "^\\s+(?:Compiling .* \\(([0-9a-z]{32}-[^)]+\\.drv)\\)|Building ([0-9a-z]{32}-\\S+\\.drv))$",
+            "^\\s+(?:(?:Compiling .*|Running `.*` build script) \\(([0-9a-z]{32}-[^)]+\\.drv)\\)"
+                    + "|Building ([0-9a-z]{32}-\\S+\\.drv))$",
             Pattern.MULTILINE);
     private static final Pattern FINISHED = Pattern.compile(
             "Finished `dev` profile in \\S+: (\\d+) built, (?:(\\d+) built elsewhere, )?(\\d+) fresh");

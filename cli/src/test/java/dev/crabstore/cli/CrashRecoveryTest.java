@@ -223,8 +223,8 @@ class CrashRecoveryTest {
 
     static int startedLines(CliProcess b) throws IOException {
         try (BufferedReader r = Files.newBufferedReader(b.stderr())) {
-            return (int) r.lines().filter(l -> l.startsWith("   Compiling ") || l.startsWith("    Building "))
-                    .count();
+            return (int) r.lines().filter(l -> l.startsWith("   Compiling ") || l.startsWith("    Building ")
+                    || l.startsWith("     Running `")).count();
         }
     }
 
