@@ -240,7 +240,7 @@ final class BuildProgress implements BuildListener {
      * shows: its working directory is the package's place in the sandbox, not a store path.
      */
     static boolean isLocal(Derivation d) {
-        return UnitDerivationPlanner.inSandboxSources(d.env().getOrDefault(UnitDerivationPlanner.ENV_CWD, ""));
+        return UnitDerivationPlanner.ofPathPackage(d);
     }
 
     @Override

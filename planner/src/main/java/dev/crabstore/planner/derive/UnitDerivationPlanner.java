@@ -52,6 +52,15 @@ public final class UnitDerivationPlanner {
         }
         return false;
     }
+
+    /**
+     * Whether {@code drv} is a unit of a path package (a workspace member or a path dependency): the one whose
+     * warnings cargo shows, as it caps the lints of the others.
+     */
+    public static boolean ofPathPackage(dev.crabstore.core.drv.Derivation drv) {
+        return inSandboxSources(drv.env().getOrDefault(ENV_CWD, ""));
+    }
+
     public static final String ENV_SYMLINKS = "crabstoreSymlinks";
     public static final String ENV_OWN_RUN = "crabstoreOwnRun";
     public static final String ENV_LINK_SEARCH_RUNS = "crabstoreLinkSearchRuns";

@@ -122,17 +122,24 @@ class DerivationDiffTest {
                 .equals("toolchain changed (rustc 1.80.0 → rustc 1.81.0)")), causes.toString());
     }
 
+    /** {@code a}'s core unit again, its derivation changed by {@code edit} (written by hand, as no planner would). */
+    private StorePath editedCore(Graph a,
+            java.util.function.UnaryOperator<dev.crabstore.core.drv.Derivation.Builder> edit) {
+        HandMadeUnits.Unit core2 = units.pathUnit("core", "0.1.0", "core v1");
+        core2.deps.add(a.util());
+        units.write(core2);
+        var d = edit.apply(core2.drv.toBuilder())
+                .buildInputAddressed(new dev.crabstore.core.drv.DerivationHasher(HandMadeUnits.SD, units.all::get));
+        StorePath p = d.drvPath(HandMadeUnits.SD);
+        units.all.put(p, d);
+        return p;
+    }
+
     /** A variable of the config's [env] changed in every unit is one cause with its values (a review: one per package). */
     @Test
     void aVariableNotOfThePackageIsOneCauseWithItsValues() {
         Graph a = base();
-        HandMadeUnits.Unit core2 = units.pathUnit("core", "0.1.0", "core v1");
-        core2.deps.add(a.util());
-        units.write(core2);
-        var d = core2.drv.toBuilder().env("GREETING_X", "two")
-                .buildInputAddressed(new dev.crabstore.core.drv.DerivationHasher(HandMadeUnits.SD, units.all::get));
-        StorePath p = d.drvPath(HandMadeUnits.SD);
-        units.all.put(p, d);
+        StorePath p = editedCore(a, b -> b.env("GREETING_X", "two"));
         List<RootCause> causes = units.diff(SourceTrees.NONE).rootCauses(a.core().drvPath, p);
         assertEquals(List.of("environment variable GREETING_X set (unset → \"two\")"), descriptions(causes));
     }
@@ -140,14 +147,8 @@ class DerivationDiffTest {
     @Test
     void anArgumentOrVariableOfItsOwnIsShownAsADiff() {
         Graph a = base();
-        HandMadeUnits.Unit core2 = units.pathUnit("core", "0.1.0", "core v1");
-        core2.deps.add(a.util());
-        units.write(core2);
         // The same unit with one more argument and another env value, written by hand.
-        var d = core2.drv.toBuilder().args(List.of("-C", "opt-level=3")).env("CARGO_PKG_VERSION", "0.1.1")
-                .buildInputAddressed(new dev.crabstore.core.drv.DerivationHasher(HandMadeUnits.SD, units.all::get));
-        StorePath p = d.drvPath(HandMadeUnits.SD);
-        units.all.put(p, d);
+        StorePath p = editedCore(a, b -> b.args(List.of("-C", "opt-level=3")).env("CARGO_PKG_VERSION", "0.1.1"));
         List<RootCause> causes = units.diff(SourceTrees.NONE).rootCauses(a.core().drvPath, p);
         assertEquals(List.of("arguments of core changed", "environment variable CARGO_PKG_VERSION of core changed"),
                 descriptions(causes));

@@ -76,7 +76,7 @@ public final class BuildScriptRunBuiltin implements Builtin {
         String who = pkg.replace(" v", "@"); // cargo's "warning: greet@0.2.0: …"
         // A path package's are shown as cargo shows them, and kept to be shown again while the run is fresh;
         // others' only in the log (-v), as cargo shows them only with -vv.
-        boolean local = UnitDerivationPlanner.inSandboxSources(RustBuild.control(job, UnitDerivationPlanner.ENV_CWD));
+        boolean local = UnitDerivationPlanner.ofPathPackage(job.drv());
         for (String w : parsed.warnings()) {
             String line = "warning: " + who + ": " + w;
             if (local) {

@@ -434,9 +434,7 @@ public final class Realiser {
      * Other units are never shown warnings (cargo caps their lints), so their logs are not asked for.
      */
     private void keepFetchedLog(StorePath drvPath, Derivation drv, String from) {
-        if (!drv.builder().equals("builtin:rustc") || !dev.crabstore.planner.derive.UnitDerivationPlanner
-                .inSandboxSources(drv.env().getOrDefault(dev.crabstore.planner.derive.UnitDerivationPlanner.ENV_CWD,
-                        ""))) {
+        if (!drv.builder().equals("builtin:rustc") || !UnitDerivationPlanner.ofPathPackage(drv)) {
             return;
         }
         Diagnostics d = substituters.buildLog(from, drvPath).map(Diagnostics::fromCache).orElse(Diagnostics.NONE);
